@@ -1,0 +1,91 @@
+"""No persona sees what a label forbids: every labelled model × persona × surface.
+
+The expectations are written out by hand from DESIGN.md §5 (not computed by
+the policy under test). The scenario: RED names the expert; AMBER+STRICT names
+the hospital; AMBER names the member company, which declares the hospital as a
+client; GREEN and CLEAR name nobody.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from ttc.core.models import Notification
+from ttc.core.testing import PERSONA_NAMES, LabelledSurfaces, Personas, labelled_surfaces
+from ttc.core.tlp import TLP
+
+LEAK_REGISTRY = labelled_surfaces()
+
+# Who may see each label by the rule (coordinators oversee everything on top).
+RULE = {
+    TLP.RED: {"expert"},
+    TLP.AMBER_STRICT: {"requester"},
+    TLP.AMBER: {"member_admin", "expert", "requester"},
+    TLP.GREEN: {"member_admin", "expert", "requester", "umbrella", "outsider"},
+    TLP.CLEAR: {"member_admin", "expert", "requester", "umbrella", "outsider", "anonymous"},
+}
+SEES = {label: people | {"coordinator"} for label, people in RULE.items()}
+NOTIFIED = {label: people - {"anonymous"} for label, people in RULE.items()}
+SURFACES = ["list", "detail", "search", "api_list", "api_detail"]
+
+
+def recipients(personas: Personas, label: TLP) -> dict:
+    if label == TLP.RED:
+        return {"people": [personas.expert], "organisations": []}
+    if label == TLP.AMBER_STRICT:
+        return {"people": [], "organisations": [personas.hospital]}
+    if label == TLP.AMBER:
+        return {"people": [], "organisations": [personas.member_company]}
+    return {"people": [], "organisations": []}
+
+
+def seen_on(surface: str, spec: LabelledSurfaces, obj, client: Client) -> bool:
+    """Whether the object's title or body reaches this client on this surface."""
+    url = {
+        "list": spec.list_url,
+        "detail": spec.detail_url(obj),
+        "search": spec.search_url(obj),
+        "api_list": spec.api_list_url,
+        "api_detail": spec.api_detail_url(obj),
+    }[surface]
+    response = client.get(url)
+    assert response.status_code in (200, 302, 401, 404), (url, response.status_code)
+    content = response.content.decode()
+    return "Leak probe" in content or f"{obj.tlp} secret body" in content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spec", LEAK_REGISTRY, ids=lambda spec: spec.model.__name__)
+@pytest.mark.parametrize("label", list(TLP), ids=lambda label: label.label)
+@pytest.mark.parametrize("persona", PERSONA_NAMES)
+def test_nobody_sees_what_the_label_forbids(personas, client_for, spec, label, persona):
+    obj = spec.make(personas, label, **recipients(personas, label))
+    client = client_for(persona)
+    for surface in SURFACES:
+        seen = seen_on(surface, spec, obj, client)
+        assert seen == (persona in SEES[label]), f"{persona} on {surface}: seen={seen}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spec", LEAK_REGISTRY, ids=lambda spec: spec.model.__name__)
+@pytest.mark.parametrize("label", list(TLP), ids=lambda label: label.label)
+def test_notifications_reach_only_the_audience(personas, spec, label):
+    mail.outbox.clear()
+    obj = spec.make(personas, label, **recipients(personas, label))
+    notified = {
+        name
+        for name in PERSONA_NAMES
+        if name != "anonymous"
+        and Notification.objects.filter(recipient=personas.get(name), url=spec.detail_url(obj))
+        .exists()
+    }
+    assert notified == NOTIFIED[label]
+    mailed = {address for message in mail.outbox for address in message.to}
+    expected = {personas.get(name).email for name in NOTIFIED[label]}
+    assert mailed == expected
+    for message in mail.outbox:
+        assert len(message.to) == 1, "one message per person: recipients never see each other"
+        carries_body = f"{label} secret body" in message.body
+        assert carries_body == (label in (TLP.GREEN, TLP.CLEAR)), message.body

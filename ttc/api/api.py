@@ -1,0 +1,70 @@
+"""The platform API under /api/v1/: the same services and access policy as the pages."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaValidationError
+
+from ttc.api.announcements import router as announcements_router
+from ttc.api.auth import auth
+from ttc.api.me import router as me_router
+from ttc.api.organisations import router as organisations_router
+
+api = NinjaAPI(
+    title="TechTegenCorona API",
+    version="1",
+    urls_namespace="api",
+    auth=auth,
+    description=(
+        "Authenticate with your browser session or with a personal API token from your "
+        "account page: `Authorization: Bearer ttc_…`. Every response passes the TLP "
+        "access policy."
+    ),
+)
+api.add_router("/me", me_router)
+api.add_router("/organisations", organisations_router)
+api.add_router("/announcements", announcements_router)
+
+
+def _problem(request: HttpRequest, detail: object, status: int) -> HttpResponse:
+    return api.create_response(request, {"detail": detail}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _problem(request, _("Sign in or send a valid API token."), 401)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _problem(request, str(exc) or _("You may not do this."), 403)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _problem(request, _("Not found."), 404)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+    return _problem(request, detail, 400)
+
+
+@api.exception_handler(SchemaValidationError)
+def malformed(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    return _problem(request, exc.errors, 422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _problem(request, _("The request is too large."), 413)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _problem(request, str(exc), exc.status_code)

@@ -1,0 +1,147 @@
+"""The one access policy: who may see labelled content.
+
+Every list, detail, search, feed, export, notification and API response asks
+this module. Rules follow TLP 2.0 (see `ttc.core.tlp`):
+
+* TLP:CLEAR: everyone, including anonymous visitors;
+* TLP:GREEN: vetted members and verified public parties;
+* TLP:AMBER: the named organisations' people and their declared clients' people;
+* TLP:AMBER+STRICT: the named organisations' people only;
+* TLP:RED: only the named people.
+
+The author always sees their own content. Coordinators oversee everything they
+coordinate; every view of confidential content is written to the audit log,
+marked when it went beyond the rule.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Q
+
+from ttc.core import audit
+from ttc.core.tlp import CONFIDENTIAL, TLP, most_restrictive
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from ttc.accounts.models import User
+    from ttc.core.models import Labelled
+
+    AnyUser = User | AnonymousUser
+
+L = TypeVar("L", bound="Labelled")
+
+
+def _client_org_ids(user: User) -> set[int]:
+    """Organisations whose TLP:AMBER reaches this user: their own, and those that
+    declared one of the user's organisations as a client."""
+    from ttc.members.models import Organisation
+
+    own = set(user.organisation_ids)
+    if not own:
+        return own
+    providers = Organisation.clients.through.objects.filter(
+        to_organisation_id__in=own
+    ).values_list("from_organisation_id", flat=True)
+    return own | set(providers)
+
+
+def rule_filter(model: type[models.Model], user: AnyUser) -> Q:
+    """The TLP rule as a query condition, without any coordinator oversight."""
+    if not user.is_authenticated:
+        return Q(tlp=TLP.CLEAR)
+    condition = Q(tlp=TLP.CLEAR) | Q(created_by=user)
+    if user.is_vetted:
+        condition |= Q(tlp=TLP.GREEN)
+    if user.organisation_ids:
+        condition |= Q(
+            tlp=TLP.AMBER_STRICT,
+            pk__in=model.objects.filter(recipient_orgs__in=user.organisation_ids).values("pk"),
+        )
+        condition |= Q(
+            tlp=TLP.AMBER,
+            pk__in=model.objects.filter(recipient_orgs__in=_client_org_ids(user)).values("pk"),
+        )
+    condition |= Q(tlp=TLP.RED, pk__in=model.objects.filter(recipient_people=user).values("pk"))
+    return condition
+
+
+def visible_to(queryset: models.QuerySet[L], user: AnyUser) -> models.QuerySet[L]:
+    """Everything in `queryset` that `user` may see."""
+    if user.is_authenticated and user.is_coordinator:
+        return queryset
+    return queryset.filter(rule_filter(queryset.model, user))
+
+
+def rule_allows(user: AnyUser, obj: Labelled) -> bool:
+    model = type(obj)
+    return model._default_manager.filter(rule_filter(model, user), pk=obj.pk).exists()
+
+
+def can_view(user: AnyUser, obj: Labelled) -> bool:
+    if user.is_authenticated and user.is_coordinator:
+        return True
+    return rule_allows(user, obj)
+
+
+def audience(obj: Labelled) -> models.QuerySet[User]:
+    """The active people the rule lets see `obj`: whom a notification may reach.
+    Coordinator oversight does not widen it."""
+    from ttc.members.models import Membership, Organisation
+
+    people = get_user_model().objects.filter(is_active=True, deleted_at__isnull=True)
+    label = TLP(obj.tlp)
+    if label == TLP.CLEAR or label == TLP.GREEN:
+        return people.filter(
+            Q(is_coordinator=True) | Q(memberships__organisation__vetted_at__isnull=False)
+        ).distinct()
+    if label == TLP.RED:
+        return people.filter(pk__in=obj.recipient_people.values("pk"))
+    org_ids = set(obj.recipient_orgs.values_list("pk", flat=True))
+    if label == TLP.AMBER:
+        org_ids |= set(
+            Organisation.clients.through.objects.filter(
+                from_organisation_id__in=org_ids
+            ).values_list("to_organisation_id", flat=True)
+        )
+    return people.filter(
+        pk__in=Membership.objects.filter(organisation_id__in=org_ids).values("user_id")
+    )
+
+
+def may_email_body(label: str) -> bool:
+    """Confidential content never travels by e-mail: a title and a link only."""
+    return TLP(label) not in CONFIDENTIAL
+
+
+def record_views(user: AnyUser, objects: Iterable[Labelled], *, surface: str) -> None:
+    """Write an audit event for each view of confidential content."""
+    confidential = [obj for obj in objects if obj.tlp in CONFIDENTIAL]
+    if not confidential:
+        return
+    for obj in confidential:
+        beyond_rule = user.is_authenticated and user.is_coordinator and not rule_allows(user, obj)
+        audit.record(
+            actor=user if user.is_authenticated else None,
+            action="view.beyond_rule" if beyond_rule else "view",
+            obj=obj,
+            summary=f"{obj.get_tlp_display()} {obj} ({surface})",
+            data={"surface": surface},
+        )
+
+
+__all__ = [
+    "audience",
+    "can_view",
+    "may_email_body",
+    "most_restrictive",
+    "record_views",
+    "rule_allows",
+    "visible_to",
+]

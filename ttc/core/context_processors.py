@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from ttc.accounts.models import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu for the person's role, and their unread count."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [(_("Home"), reverse("home"))], "unread_count": 0}
+    items = [
+        (_("Dashboard"), reverse("dashboard")),
+        (_("Announcements"), reverse("announcement_list")),
+    ]
+    if user.role != Role.VISITOR:
+        items.append((_("Organisations"), reverse("organisation_list")))
+    if user.is_coordinator:
+        items.append((_("Audit log"), reverse("audit_log")))
+        if settings.TTC_EMAIL_OUTBOX:
+            items.append((_("Outbox"), reverse("outbox")))
+    return {
+        "nav_items": items,
+        "unread_count": user.notifications.filter(read_at__isnull=True).count(),
+    }

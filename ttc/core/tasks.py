@@ -1,0 +1,43 @@
+"""Background work for core: e-mail delivery and the daily audit check."""
+
+from __future__ import annotations
+
+import logging
+
+from crontask import cron
+from django.conf import settings
+from django.core.mail import mailers, send_mail
+from django.core.mail.message import EmailMessage
+from django.tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+@task
+def deliver_email(*, to: list[str], subject: str, body: str) -> int:
+    """Send one message to each address (never one message with every address in it)."""
+    messages = [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in to]
+    return mailers.default.send_messages(messages) or 0
+
+
+@cron("17 3 * * *")
+@task
+def verify_audit_chain() -> bool:
+    """Every night: prove the audit chain intact, and alert coordinators if not."""
+    from django.contrib.auth import get_user_model
+
+    from ttc.core.audit import verify_chain
+
+    report = verify_chain()
+    if report.intact:
+        logger.info("Audit chain intact: %s events", report.checked)
+        return True
+    coordinators = get_user_model().objects.filter(is_coordinator=True, is_active=True)
+    send_mail(
+        "[TTC] Audit log tampering detected",
+        f"The audit chain breaks at event #{report.first_broken_id}: {report.reason}.",
+        settings.DEFAULT_FROM_EMAIL,
+        list(coordinators.values_list("email", flat=True)),
+    )
+    logger.error("Audit chain broken at event #%s", report.first_broken_id)
+    return False

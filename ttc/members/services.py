@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ttc.core import audit
+from ttc.members.models import Membership, Organisation
+
+if TYPE_CHECKING:
+    from ttc.accounts.models import User
+
+#: Fields only coordinators may change.
+COORDINATOR_FIELDS = {"kind", "umbrella", "vetted"}
+
+
+def can_manage(user: User, organisation: Organisation) -> bool:
+    return user.is_authenticated and (
+        user.is_coordinator or organisation.pk in user.admin_organisation_ids
+    )
+
+
+def _require_manager(user: User, organisation: Organisation) -> None:
+    if not can_manage(user, organisation):
+        raise PermissionDenied(_("Only this organisation's admins and coordinators may do this."))
+
+
+@transaction.atomic
+def organisation_create(
+    *, actor: User, name: str, kind: str, city: str = "", vetted: bool = False, **fields: Any
+) -> Organisation:
+    if not actor.is_coordinator:
+        raise PermissionDenied(_("Only coordinators add organisations."))
+    clients = fields.pop("clients", [])
+    organisation = Organisation.objects.create(
+        name=name.strip(),
+        kind=kind,
+        city=city.strip(),
+        vetted_at=timezone.now() if vetted else None,
+        **fields,
+    )
+    organisation.clients.set(clients)
+    audit.record(
+        actor=actor, action="organisation.create", obj=organisation, summary=organisation.name
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(
+    *, actor: User, organisation: Organisation, clients: Sequence[Organisation], **fields: Any
+) -> Organisation:
+    """Change an organisation. Admins edit their own profile and declared clients;
+    the kind, umbrella and vetting are the coordinators'."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    _require_manager(actor, organisation)
+    if not actor.is_coordinator and COORDINATOR_FIELDS & fields.keys():
+        raise PermissionDenied(_("Only coordinators change the kind, umbrella or vetting."))
+    if organisation in clients:
+        raise ValidationError(_("An organisation cannot be its own client."))
+    if "vetted" in fields:
+        vetted = fields.pop("vetted")
+        if vetted and not organisation.vetted_at:
+            organisation.vetted_at = timezone.now()
+        elif not vetted:
+            organisation.vetted_at = None
+        fields["vetted_at"] = organisation.vetted_at
+    changed = sorted(name for name, value in fields.items() if getattr(organisation, name) != value)
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    if fields:
+        organisation.save(update_fields=list(fields))
+    before = set(organisation.clients.values_list("pk", flat=True))
+    organisation.clients.set(clients)
+    if before != {client.pk for client in clients}:
+        changed.append("clients")
+    audit.record(
+        actor=actor,
+        action="organisation.update",
+        obj=organisation,
+        summary=f"{organisation.name}: {', '.join(changed) or 'no changes'}",
+        data={"changed": changed},
+    )
+    return organisation
+
+
+@transaction.atomic
+def membership_add(
+    *, actor: User, organisation: Organisation, person: User, role: str
+) -> Membership:
+    _require_manager(actor, organisation)
+    membership, created = Membership.objects.get_or_create(
+        user=person, organisation=organisation, defaults={"role": role}
+    )
+    if not created:
+        raise ValidationError(
+            _("%(person)s already belongs to %(organisation)s."),
+            params={"person": person.email, "organisation": organisation.name},
+        )
+    audit.record(
+        actor=actor,
+        action="membership.add",
+        obj=organisation,
+        summary=f"{person.email} joined {organisation.name} as {role}",
+        data={"user": person.pk, "role": role},
+    )
+    return membership
+
+
+def _ensure_an_admin_remains(membership: Membership) -> None:
+    others = Membership.objects.filter(
+        organisation_id=membership.organisation_id, role=Membership.Role.ADMIN
+    ).exclude(pk=membership.pk)
+    if membership.role == Membership.Role.ADMIN and not others.exists():
+        raise ValidationError(_("An organisation keeps at least one admin."))
+
+
+@transaction.atomic
+def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _require_manager(actor, membership.organisation)
+    if role != membership.role:
+        if role != Membership.Role.ADMIN:
+            _ensure_an_admin_remains(membership)
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit.record(
+            actor=actor,
+            action="membership.role",
+            obj=membership.organisation,
+            summary=f"{membership.user.email} is now {role} of {membership.organisation.name}",
+            data={"user": membership.user_id, "role": role},
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _require_manager(actor, membership.organisation)
+    _ensure_an_admin_remains(membership)
+    membership.delete()
+    audit.record(
+        actor=actor,
+        action="membership.remove",
+        obj=membership.organisation,
+        summary=f"{membership.user.email} left {membership.organisation.name}",
+        data={"user": membership.user_id},
+    )

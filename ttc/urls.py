@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from ttc.accounts.views import language_switch
+from ttc.api.api import api
+from ttc.core import views as core
+
+urlpatterns = [
+    path("", core.home, name="home"),
+    path("dashboard/", core.dashboard, name="dashboard"),
+    path("notifications/", core.notification_list, name="notification_list"),
+    path("notifications/read-all/", core.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/open/", core.notification_open, name="notification_open"),
+    path("audit/", core.audit_log, name="audit_log"),
+    path("outbox/", core.outbox, name="outbox"),
+    path("outbox/<int:pk>/", core.outbox_message, name="outbox_message"),
+    path("lang/", language_switch, name="language_switch"),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("ttc.accounts.urls")),
+    path("organisations/", include("ttc.members.urls")),
+    path("announcements/", include("ttc.announcements.urls")),
+    path("api/v1/", api.urls),
+    path("beheer/", admin.site.urls),
+]
