@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from ttc.accounts.views import language_switch
-from ttc.api.api import api
+from ttc.api.api import api, not_found_view
 from ttc.core import views as core
 
 urlpatterns = [
@@ -22,5 +22,6 @@ urlpatterns = [
     path("organisations/", include("ttc.members.urls")),
     path("announcements/", include("ttc.announcements.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/", not_found_view),
     path("beheer/", admin.site.urls),
 ]

@@ -12,7 +12,5 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
         user = super().save_user(request, user, form, commit=commit)
         if commit:
-            audit.record(
-                actor=user, action="account.signup", obj=user, summary="Signed up"
-            )
+            audit.record(actor=user, action="account.signup", obj=user, summary="Signed up")
         return user

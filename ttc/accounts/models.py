@@ -75,35 +75,41 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     @cached_property
+    def _memberships(self) -> list[tuple[int, str, str, bool]]:
+        """(organisation id, role, organisation kind, vetted) for each membership:
+        one query answers every question about the person's organisations."""
+        if self.pk is None:
+            return []
+        return [
+            (org_id, role, kind, vetted_at is not None)
+            for org_id, role, kind, vetted_at in self.memberships.values_list(
+                "organisation_id", "role", "organisation__kind", "organisation__vetted_at"
+            )
+        ]
+
+    @property
     def organisation_ids(self) -> frozenset[int]:
-        return frozenset(self.memberships.values_list("organisation_id", flat=True))
+        return frozenset(org_id for org_id, *_ in self._memberships)
 
-    @cached_property
+    @property
     def admin_organisation_ids(self) -> frozenset[int]:
-        return frozenset(
-            self.memberships.filter(role="admin").values_list("organisation_id", flat=True)
-        )
+        return frozenset(org_id for org_id, role, *_ in self._memberships if role == "admin")
 
-    @cached_property
+    @property
     def is_vetted(self) -> bool:
         """Vetted members and verified public parties may see TLP:GREEN."""
-        return self.is_coordinator or self.memberships.filter(
-            organisation__vetted_at__isnull=False
-        ).exists()
+        return self.is_coordinator or any(vetted for *_, vetted in self._memberships)
 
-    @cached_property
+    @property
     def role(self) -> Role:
         if self.is_coordinator:
             return Role.COORDINATOR
-        kinds = dict(
-            self.memberships.values_list("organisation__kind", "role").order_by("-role")
-        )
-        member_roles = [role for kind, role in kinds.items() if kind == "member_company"]
+        member_roles = {role for _, role, kind, _ in self._memberships if kind == "member_company"}
         if "admin" in member_roles:
             return Role.MEMBER_ADMIN
         if member_roles:
             return Role.EXPERT
-        if kinds:
+        if self._memberships:
             return Role.REQUESTER
         return Role.VISITOR
 

@@ -39,7 +39,8 @@ def api_token_create(*, user: User, name: str, scope: str) -> tuple[ApiToken, st
     """Make a personal API token. The raw key is returned once and stored hashed."""
     if user.api_tokens.active().count() >= MAX_ACTIVE_TOKENS:
         raise ValidationError(
-            _("You have %(max)d active tokens; revoke one first."), params={"max": MAX_ACTIVE_TOKENS}
+            _("You have %(max)d active tokens; revoke one first."),
+            params={"max": MAX_ACTIVE_TOKENS},
         )
     raw = ApiToken.generate()
     token = ApiToken.objects.create(

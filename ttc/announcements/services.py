@@ -56,10 +56,10 @@ def announcement_publish(
         url=announcement.get_absolute_url(),
         tlp=announcement.tlp,
         email_subject=lambda: _("New announcement: %(title)s") % {"title": announcement.title},
-        email_body=lambda: _(
-            "The TTC core team posted an announcement (%(label)s). Read it on the platform:"
-        )
-        % {"label": announcement.get_tlp_display()},
+        email_body=lambda: (
+            _("The TTC core team posted an announcement (%(label)s). Read it on the platform:")
+            % {"label": announcement.get_tlp_display()}
+        ),
         email_detail=lambda: announcement.body,
     )
     return announcement

@@ -41,7 +41,11 @@ def announcement_list(request: HttpRequest, query: Query[PageQuery]) -> dict:
     start = (query.page - 1) * query.limit
     results = list(announcements[start : start + query.limit])
     access.record_views(request.auth, results, surface="api list")
-    return {"count": announcements.count(), "page": query.page, "results": [_out(a) for a in results]}
+    return {
+        "count": announcements.count(),
+        "page": query.page,
+        "results": [_out(a) for a in results],
+    }
 
 
 @router.get(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -32,6 +32,11 @@ api.add_router("/announcements", announcements_router)
 
 def _problem(request: HttpRequest, detail: object, status: int) -> HttpResponse:
     return api.create_response(request, {"detail": detail}, status=status)
+
+
+def not_found_view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+    """Any other path under /api/: a JSON 404 like every other API error, not an HTML page."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
 @api.exception_handler(AuthenticationError)

@@ -31,7 +31,9 @@ class TokenAuth(HttpBearer):
             return None
         user = found.user
         if user.requires_mfa() and not is_mfa_enabled(user):
-            raise HttpError(403, _("Set up two-factor authentication first: your role requires it."))
+            raise HttpError(
+                403, _("Set up two-factor authentication first: your role requires it.")
+            )
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at > _LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)

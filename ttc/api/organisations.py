@@ -39,4 +39,6 @@ def organisation_list(request: HttpRequest, query: Query[PageQuery]) -> dict:
 
 @router.get("/{int:organisation_id}", response=OrganisationOut, summary="One organisation")
 def organisation_detail(request: HttpRequest, organisation_id: int) -> dict:
-    return _out(get_object_or_404(Organisation.objects.visible_to(request.auth), pk=organisation_id))
+    return _out(
+        get_object_or_404(Organisation.objects.visible_to(request.auth), pk=organisation_id)
+    )

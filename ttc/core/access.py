@@ -16,7 +16,7 @@ marked when it went beyond the rule.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -35,21 +35,29 @@ if TYPE_CHECKING:
 
     AnyUser = User | AnonymousUser
 
-L = TypeVar("L", bound="Labelled")
 
-
-def _client_org_ids(user: User) -> set[int]:
-    """Organisations whose TLP:AMBER reaches this user: their own, and those that
-    declared one of the user's organisations as a client."""
+def _amber_org_ids(user: User) -> set[int]:
+    """Recipient organisations whose TLP:AMBER reaches this user: their own, and
+    those that declared one of the user's organisations as a client."""
     from ttc.members.models import Organisation
 
     own = set(user.organisation_ids)
     if not own:
         return own
-    providers = Organisation.clients.through.objects.filter(
-        to_organisation_id__in=own
-    ).values_list("from_organisation_id", flat=True)
+    providers = Organisation.clients.through.objects.filter(to_organisation_id__in=own).values_list(
+        "from_organisation_id", flat=True
+    )
     return own | set(providers)
+
+
+def _labelled_ids(model: type[models.Model], field_name: str, targets: object) -> models.QuerySet:
+    """Ids of `model` rows naming any of `targets` in the m2m `field_name`,
+    read straight from the link table (no join back to the model's table)."""
+    field = model._meta.get_field(field_name)
+    through = field.remote_field.through
+    return through.objects.filter(**{f"{field.m2m_reverse_field_name()}__in": targets}).values(
+        f"{field.m2m_field_name()}_id"
+    )
 
 
 def rule_filter(model: type[models.Model], user: AnyUser) -> Q:
@@ -62,17 +70,16 @@ def rule_filter(model: type[models.Model], user: AnyUser) -> Q:
     if user.organisation_ids:
         condition |= Q(
             tlp=TLP.AMBER_STRICT,
-            pk__in=model.objects.filter(recipient_orgs__in=user.organisation_ids).values("pk"),
+            pk__in=_labelled_ids(model, "recipient_orgs", user.organisation_ids),
         )
         condition |= Q(
-            tlp=TLP.AMBER,
-            pk__in=model.objects.filter(recipient_orgs__in=_client_org_ids(user)).values("pk"),
+            tlp=TLP.AMBER, pk__in=_labelled_ids(model, "recipient_orgs", _amber_org_ids(user))
         )
-    condition |= Q(tlp=TLP.RED, pk__in=model.objects.filter(recipient_people=user).values("pk"))
+    condition |= Q(tlp=TLP.RED, pk__in=_labelled_ids(model, "recipient_people", [user.pk]))
     return condition
 
 
-def visible_to(queryset: models.QuerySet[L], user: AnyUser) -> models.QuerySet[L]:
+def visible_to[L: Labelled](queryset: models.QuerySet[L], user: AnyUser) -> models.QuerySet[L]:
     """Everything in `queryset` that `user` may see."""
     if user.is_authenticated and user.is_coordinator:
         return queryset

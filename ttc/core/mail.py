@@ -23,6 +23,9 @@ class OutboxBackend(BaseEmailBackend):
             )
             # The demo has no mail server: show the message where the server runs too.
             logger.info(
-                "E-mail to %s kept in the outbox:\n%s\n%s", message.to, message.subject, message.body
+                "E-mail to %s kept in the outbox:\n%s\n%s",
+                message.to,
+                message.subject,
+                message.body,
             )
         return len(email_messages)

@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 @task
 def deliver_email(*, to: list[str], subject: str, body: str) -> int:
     """Send one message to each address (never one message with every address in it)."""
-    messages = [EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in to]
+    messages = [
+        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in to
+    ]
     return mailers.default.send_messages(messages) or 0
 
 

@@ -72,7 +72,10 @@ def make_personas() -> Personas:
     )
     umbrella_org = make_organisation("Zorgkoepel Nederland", OrganisationKind.UMBRELLA)
     hospital = make_organisation(
-        "Ziekenhuis Noorderlicht", OrganisationKind.HOSPITAL, city="Groningen", umbrella=umbrella_org
+        "Ziekenhuis Noorderlicht",
+        OrganisationKind.HOSPITAL,
+        city="Groningen",
+        umbrella=umbrella_org,
     )
     other_company = make_organisation("Andere Software B.V.", OrganisationKind.MEMBER_COMPANY)
     member_company.clients.add(hospital)

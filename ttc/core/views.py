@@ -29,9 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    announcements = access.visible_to(
-        Announcement.objects.select_related("created_by"), user
-    )[:8]
+    announcements = access.visible_to(Announcement.objects.select_related("created_by"), user)[:8]
     context = {
         "announcements": announcements,
         "notifications": Notification.objects.filter(recipient=user).unread()[:5],
@@ -109,11 +107,15 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def outbox(request: HttpRequest) -> HttpResponse:
     if not settings.TTC_EMAIL_OUTBOX:
         raise Http404
-    return render(request, "core/outbox.html", {"page": paginate(request, OutboxEmail.objects.all())})
+    return render(
+        request, "core/outbox.html", {"page": paginate(request, OutboxEmail.objects.all())}
+    )
 
 
 @coordinator_required
 def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
     if not settings.TTC_EMAIL_OUTBOX:
         raise PermissionDenied
-    return render(request, "core/outbox_message.html", {"message": get_object_or_404(OutboxEmail, pk=pk)})
+    return render(
+        request, "core/outbox_message.html", {"message": get_object_or_404(OutboxEmail, pk=pk)}
+    )

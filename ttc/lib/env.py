@@ -48,7 +48,9 @@ def env_int(
     return value
 
 
-def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None = None) -> list[str]:
+def env_list(
+    name: str, default: list[str], *, environ: Mapping[str, str] | None = None
+) -> list[str]:
     raw = env_str(name, environ=environ)
     if not raw:
         return list(default)

@@ -54,9 +54,11 @@ class MembershipAddForm(forms.Form):
 
     def clean_email(self) -> Any:
         email = self.cleaned_data["email"].lower()
-        person = get_user_model().objects.filter(
-            email=email, is_active=True, deleted_at__isnull=True
-        ).first()
+        person = (
+            get_user_model()
+            .objects.filter(email=email, is_active=True, deleted_at__isnull=True)
+            .first()
+        )
         if person is None:
             raise forms.ValidationError(
                 _("No one on the platform has this address. Ask them to sign up first.")

@@ -69,7 +69,9 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "organisation": organisation,
             "may_manage": may_manage,
-            "memberships": organisation.memberships.select_related("user") if shows_people else None,
+            "memberships": organisation.memberships.select_related("user")
+            if shows_people
+            else None,
             "clients": organisation.clients.all(),
             "care_members": organisation.care_members.all(),
             "add_form": MembershipAddForm() if may_manage else None,

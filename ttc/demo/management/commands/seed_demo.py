@@ -43,6 +43,7 @@ MINISTRIES = [
     "Ministerie van Economische Zaken",
     "Ministerie van Onderwijs, Cultuur en Wetenschap",
 ]
+TRADES = ["IT", "Data", "Cloud", "Security", "Digital", "Software", "Netwerken"]
 OTHER_PUBLIC = ["RIVM", "Landelijk Netwerk Acute Zorg", "Veiligheidsregio Utrecht"]
 
 
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Demo data loaded in {time.perf_counter() - started:.1f} s.")
             )
-        self.stdout.write("\nDemo log-ins (password for each: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\nDemo log-ins (password for each: {DEMO_PASSWORD}):")
         for _, email, description in PERSONAS:
             self.stdout.write(f"  {email:42} {description}")
         self.stdout.write(
@@ -76,7 +77,7 @@ class Seeder:
     def __init__(self, *, companies: int, experts: int) -> None:
         self.fake = Faker("nl_NL")
         self.fake.seed_instance(2020)
-        self.random = random.Random(2020)  # noqa: S311 - demo data, not secrets
+        self.random = random.Random(2020)
         self.companies = companies
         self.experts = experts
         self.password = make_password(DEMO_PASSWORD)
@@ -99,12 +100,16 @@ class Seeder:
         return Organisation.objects.bulk_create(Organisation(**row) for row in rows)
 
     def member_companies(self) -> list[Organisation]:
-        names = {"Veilig Netwerk B.V.", "Andere Software B.V."}
+        persona_companies = ["Veilig Netwerk B.V.", "Andere Software B.V."]
+        names = set(persona_companies)
         while len(names) < self.companies:
-            names.add(f"{self.fake.last_name()} {self.random.choice(['IT', 'Data', 'Cloud', 'Security', 'Digital', 'Software', 'Netwerken'])} {self.fake.company_suffix()}")
+            trade = self.random.choice(TRADES)
+            names.add(f"{self.fake.last_name()} {trade} {self.fake.company_suffix()}")
+        others = sorted(names - set(persona_companies))
         rows = []
-        for index, name in enumerate(sorted(names, key=lambda n: n not in {"Veilig Netwerk B.V.", "Andere Software B.V."})):
-            vetted = index < 2 or self.random.random() > 0.08
+        for index, name in enumerate(persona_companies + others):
+            # The persona companies are always vetted; about one in twelve others waits.
+            vetted = index < len(persona_companies) or self.random.random() > 0.08
             rows.append(
                 {
                     "name": name,
@@ -120,7 +125,12 @@ class Seeder:
     def public_parties(self) -> list[Organisation]:
         umbrellas = self._organisations(
             [
-                {"name": name, "kind": OrganisationKind.UMBRELLA, "city": city, "vetted_at": self.now}
+                {
+                    "name": name,
+                    "kind": OrganisationKind.UMBRELLA,
+                    "city": city,
+                    "vetted_at": self.now,
+                }
                 for name, city in [
                     ("Zorgkoepel Noord", "Groningen"),
                     ("Samenwerkende Ziekenhuizen Midden", "Utrecht"),
@@ -130,9 +140,9 @@ class Seeder:
                 ]
             ]
         )
+        kinds = ["Ziekenhuis", "Medisch Centrum", "Ziekenhuisgroep"]
         hospital_names = ["Ziekenhuis Noorderlicht"] + [
-            f"{self.random.choice(['Ziekenhuis', 'Medisch Centrum', 'Ziekenhuisgroep'])} {self.fake.unique.city()}"
-            for _ in range(11)
+            f"{self.random.choice(kinds)} {self.fake.unique.city()}" for _ in range(11)
         ]
         rows: list[dict[str, Any]] = [
             {"name": name, "kind": OrganisationKind.HOSPITAL, "city": name.split()[-1],
@@ -141,8 +151,8 @@ class Seeder:
         ]  # fmt: skip
         rows += [{"name": f"GGD {region}", "kind": OrganisationKind.GGD, "city": region,
                   "vetted_at": self.now} for region in GGD_REGIONS]  # fmt: skip
-        rows += [{"name": f"Gemeente {self.fake.unique.city()}", "kind": OrganisationKind.MUNICIPALITY,
-                  "vetted_at": self.now} for _ in range(10)]  # fmt: skip
+        rows += [{"name": f"Gemeente {self.fake.unique.city()}", "vetted_at": self.now,
+                  "kind": OrganisationKind.MUNICIPALITY} for _ in range(10)]  # fmt: skip
         rows += [{"name": name, "kind": OrganisationKind.MINISTRY, "city": "Den Haag",
                   "vetted_at": self.now} for name in MINISTRIES]  # fmt: skip
         rows += [{"name": name, "kind": OrganisationKind.PUBLIC_OTHER, "vetted_at": self.now}
@@ -180,15 +190,17 @@ class Seeder:
         for index in range(self.experts - len(experts)):
             company = companies[index % len(companies)]
             first, last = self.fake.first_name(), self.fake.last_name()
-            user = self._user(f"{slugify(first)}.{slugify(last)}.{index}@{slugify(company.name)}.nl",
-                              f"{first} {last}")  # fmt: skip
+            address = f"{slugify(first)}.{slugify(last)}.{index}@{slugify(company.name)}.nl"
+            user = self._user(address, f"{first} {last}")
             users.append(user)
             experts.append(user)
             role = "admin" if index < len(companies) else "member"
             memberships.append((user, company, role))
         for org in public:
             first, last = self.fake.first_name(), self.fake.last_name()
-            user = self._user(f"{slugify(first)}.{slugify(last)}@{slugify(org.name)}.nl", f"{first} {last}")
+            user = self._user(
+                f"{slugify(first)}.{slugify(last)}@{slugify(org.name)}.nl", f"{first} {last}"
+            )
             users.append(user)
             memberships.append((user, org, "admin"))
         User.objects.bulk_create(users, batch_size=500)
