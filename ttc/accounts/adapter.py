@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from django.http import HttpRequest
 
 from ttc.core import audit
@@ -14,3 +18,21 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             audit.record(actor=user, action="account.signup", obj=user, summary="Signed up")
         return user
+
+    def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
+        """Right after signing in (within the reauthentication window) a person is
+        not asked again for the password they just typed: the platform sends
+        them straight on to set up two-factor authentication and recovery codes."""
+        if app == "allauth.mfa" and self._signed_in_just_now():
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
+    @staticmethod
+    def _signed_in_just_now() -> bool:
+        request = context.request
+        if request is None or not request.user.is_authenticated:
+            return False
+        records = get_authentication_records(request, request.user)
+        return bool(records) and (
+            time.time() - records[-1]["at"] < app_settings.REAUTHENTICATION_TIMEOUT
+        )

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from ttc.announcements.forms import AnnouncementForm
 from ttc.announcements.models import Announcement
@@ -69,7 +69,7 @@ def announcement_detail(request: HttpRequest, announcement_id: int) -> dict:
     response={201: AnnouncementOut},
     summary="Publish an announcement (coordinators, write scope)",
 )
-def announcement_create(request: HttpRequest, payload: AnnouncementIn) -> tuple[int, dict]:
+def announcement_create(request: HttpRequest, payload: AnnouncementIn) -> Status:
     require_write(request)
     if not request.auth.is_coordinator:
         raise PermissionDenied(_("Only coordinators publish announcements."))
@@ -94,4 +94,4 @@ def announcement_create(request: HttpRequest, payload: AnnouncementIn) -> tuple[
         people=form.cleaned_data["people"],
         organisations=list(form.cleaned_data["organisations"]),
     )
-    return 201, _out(announcement)
+    return Status(201, _out(announcement))
