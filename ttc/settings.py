@@ -56,7 +56,6 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -193,6 +192,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/h/ip,3/h/key",
 }
 ACCOUNT_ADAPTER = "ttc.accounts.adapter.AccountAdapter"
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+MFA_ADAPTER = "ttc.accounts.adapter.MfaAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "TechTegenCorona"
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.contrib import admin
 from django.urls import include, path, re_path
 
 from ttc.accounts.views import language_switch
@@ -23,5 +22,4 @@ urlpatterns = [
     path("announcements/", include("ttc.announcements.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found_view),
-    path("beheer/", admin.site.urls),
 ]

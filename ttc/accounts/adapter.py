@@ -7,6 +7,8 @@ from allauth.account import app_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 
 from ttc.core import audit
@@ -18,6 +20,19 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             audit.record(actor=user, action="account.signup", obj=user, summary="Signed up")
         return user
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: Any,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        """Security changes (password, e-mail, second factor) are mailed to the
+        person and written to the audit log."""
+        super().send_notification_mail(template_prefix, user, context, email)
+        action = template_prefix.rsplit("/", 1)[-1]
+        audit.record(actor=user, action=f"security.{action}", obj=user, summary=action)
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
         """Right after signing in (within the reauthentication window) a person is
@@ -36,3 +51,17 @@ class AccountAdapter(DefaultAccountAdapter):
         return bool(records) and (
             time.time() - records[-1]["at"] < app_settings.REAUTHENTICATION_TIMEOUT
         )
+
+
+class MfaAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        """Whoever must use two-factor authentication cannot switch it off."""
+        user = authenticator.user
+        if authenticator.type == Authenticator.Type.RECOVERY_CODES or not user.requires_mfa():
+            return True
+        other_factors = (
+            Authenticator.objects.filter(user=user)
+            .exclude(pk=authenticator.pk)
+            .exclude(type=Authenticator.Type.RECOVERY_CODES)
+        )
+        return other_factors.exists()
