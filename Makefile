@@ -43,6 +43,7 @@ bench: install
 # the new entries in ttc/locale/nl/LC_MESSAGES/django.po.
 messages: install
 	cd ttc && ../$(RUN) ../manage.py makemessages --locale nl --locale en --no-obsolete --add-location file
+	msgattrib --clear-fuzzy --empty --clear-previous --output-file ttc/locale/en/LC_MESSAGES/django.po ttc/locale/en/LC_MESSAGES/django.po
 	msgen --output-file ttc/locale/en/LC_MESSAGES/django.po ttc/locale/en/LC_MESSAGES/django.po
 	cd ttc && ../$(RUN) ../manage.py compilemessages
 

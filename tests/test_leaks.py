@@ -78,8 +78,9 @@ def test_notifications_reach_only_the_audience(personas, spec, label):
         name
         for name in PERSONA_NAMES
         if name != "anonymous"
-        and Notification.objects.filter(recipient=personas.get(name), url=spec.detail_url(obj))
-        .exists()
+        and Notification.objects.filter(
+            recipient=personas.get(name), url=spec.detail_url(obj)
+        ).exists()
     }
     assert notified == NOTIFIED[label]
     mailed = {address for message in mail.outbox for address in message.to}

@@ -196,6 +196,8 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 MFA_ADAPTER = "ttc.accounts.adapter.MfaAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "TechTegenCorona"
+# One 30-second step either way, as RFC 6238 advises for phones whose clocks drift.
+MFA_TOTP_TOLERANCE = 1
 
 # Internationalisation: Dutch first, English alongside.
 LANGUAGE_CODE = "nl"

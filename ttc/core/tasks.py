@@ -6,7 +6,7 @@ import logging
 
 from crontask import cron
 from django.conf import settings
-from django.core.mail import mailers, send_mail
+from django.core.mail import mailers
 from django.core.mail.message import EmailMessage
 from django.tasks import task
 
@@ -35,11 +35,10 @@ def verify_audit_chain() -> bool:
         logger.info("Audit chain intact: %s events", report.checked)
         return True
     coordinators = get_user_model().objects.filter(is_coordinator=True, is_active=True)
-    send_mail(
-        "[TTC] Audit log tampering detected",
-        f"The audit chain breaks at event #{report.first_broken_id}: {report.reason}.",
-        settings.DEFAULT_FROM_EMAIL,
-        list(coordinators.values_list("email", flat=True)),
+    deliver_email.call(
+        to=list(coordinators.values_list("email", flat=True)),
+        subject="[TTC] Audit log tampering detected",
+        body=f"The audit chain breaks at event #{report.first_broken_id}: {report.reason}.",
     )
     logger.error("Audit chain broken at event #%s", report.first_broken_id)
     return False

@@ -20,9 +20,17 @@ class OrganisationForm(forms.ModelForm):
             "clients": forms.SelectMultiple(attrs={"size": 8}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only organisations the editor may see (and those already declared):
+        # the choices must not list what the access policy hides.
         clients = Organisation.objects.all()
+        if user is not None:
+            clients = clients.visible_to(user)
+            if self.instance.pk:
+                clients = clients | Organisation.objects.filter(
+                    pk__in=self.instance.clients.values("pk")
+                )
         if self.instance.pk:
             clients = clients.exclude(pk=self.instance.pk)
         self.fields["clients"].queryset = clients

@@ -63,12 +63,14 @@ def organisation_update(
     if organisation in clients:
         raise ValidationError(_("An organisation cannot be its own client."))
     if "vetted" in fields:
+        # Work out the new value before comparing: vetting must show as a change.
         vetted = fields.pop("vetted")
-        if vetted and not organisation.vetted_at:
-            organisation.vetted_at = timezone.now()
+        vetted_at = organisation.vetted_at
+        if vetted and not vetted_at:
+            vetted_at = timezone.now()
         elif not vetted:
-            organisation.vetted_at = None
-        fields["vetted_at"] = organisation.vetted_at
+            vetted_at = None
+        fields["vetted_at"] = vetted_at
     changed = sorted(name for name, value in fields.items() if getattr(organisation, name) != value)
     for name, value in fields.items():
         setattr(organisation, name, value)

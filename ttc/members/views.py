@@ -87,7 +87,7 @@ def _form_class(user: object) -> type[OrganisationForm]:
 @login_required
 def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = _get_managed_organisation(request, pk)
-    form = _form_class(request.user)(request.POST or None, instance=organisation)
+    form = _form_class(request.user)(request.POST or None, instance=organisation, user=request.user)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         clients = list(fields.pop("clients"))
@@ -109,7 +109,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @coordinator_required
 def organisation_new(request: HttpRequest) -> HttpResponse:
-    form = CoordinatorOrganisationForm(request.POST or None)
+    form = CoordinatorOrganisationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
         messages.success(request, _("The organisation is added."))
