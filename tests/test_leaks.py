@@ -28,7 +28,8 @@ RULE = {
 }
 SEES = {label: people | {"coordinator"} for label, people in RULE.items()}
 NOTIFIED = {label: people - {"anonymous"} for label, people in RULE.items()}
-SURFACES = ["list", "detail", "search", "api_list", "api_detail"]
+# "home" is the front page, which sends signed-in people on to their dashboard.
+SURFACES = ["home", "list", "detail", "search", "api_list", "api_detail"]
 
 
 def recipients(personas: Personas, label: TLP) -> dict:
@@ -44,13 +45,14 @@ def recipients(personas: Personas, label: TLP) -> dict:
 def seen_on(surface: str, spec: LabelledSurfaces, obj, client: Client) -> bool:
     """Whether the object's title or body reaches this client on this surface."""
     url = {
+        "home": "/",
         "list": spec.list_url,
         "detail": spec.detail_url(obj),
         "search": spec.search_url(obj),
         "api_list": spec.api_list_url,
         "api_detail": spec.api_detail_url(obj),
     }[surface]
-    response = client.get(url)
+    response = client.get(url, follow=True)
     assert response.status_code in (200, 302, 401, 404), (url, response.status_code)
     content = response.content.decode()
     return "Leak probe" in content or f"{obj.tlp} secret body" in content
@@ -71,7 +73,7 @@ def test_nobody_sees_what_the_label_forbids(personas, client_for, spec, label, p
 @pytest.mark.django_db
 @pytest.mark.parametrize("spec", LEAK_REGISTRY, ids=lambda spec: spec.model.__name__)
 @pytest.mark.parametrize("label", list(TLP), ids=lambda label: label.label)
-def test_notifications_reach_only_the_audience(personas, spec, label):
+def test_notifications_reach_only_the_audience(personas, client_for, spec, label):
     mail.outbox.clear()
     obj = spec.make(personas, label, **recipients(personas, label))
     notified = {
@@ -83,6 +85,12 @@ def test_notifications_reach_only_the_audience(personas, spec, label):
         ).exists()
     }
     assert notified == NOTIFIED[label]
+    for name in PERSONA_NAMES:
+        client = client_for(name)
+        page = client.get("/notifications/", follow=True).content.decode()
+        api = client.get("/api/v1/me/notifications").content.decode()
+        assert ("Leak probe" in page) == (name in NOTIFIED[label]), f"{name} notification page"
+        assert ("Leak probe" in api) == (name in NOTIFIED[label]), f"{name} notification API"
     mailed = {address for message in mail.outbox for address in message.to}
     expected = {personas.get(name).email for name in NOTIFIED[label]}
     assert mailed == expected
