@@ -33,3 +33,4 @@ def client_for(personas):
         return client
 
     return make
+

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.db import connections
 
 from ttc.announcements.models import Announcement
 from ttc.core.testing import PASSWORD, make_user
@@ -46,6 +47,8 @@ def page(live_server):
         context.set_default_timeout(10_000)
         yield context.new_page()
         browser.close()
+        # The ORM calls made while Playwright ran used their own connection.
+        connections.close_all()
 
 
 def current_code(secret: str) -> str:

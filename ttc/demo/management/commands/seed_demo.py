@@ -6,7 +6,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -55,6 +55,8 @@ class Command(BaseCommand):
         parser.add_argument("--experts", type=int, default=2000)
 
     def handle(self, *args: Any, companies: int, experts: int, **options: Any) -> None:
+        if companies < 3 or experts < 3:
+            raise CommandError("Seed at least 3 member companies and 3 experts.")
         started = time.perf_counter()
         if User.objects.filter(email=PERSONAS[0][1]).exists():
             self.stdout.write("Demo data is already loaded; nothing changed.")
@@ -230,7 +232,7 @@ class Seeder:
         hospitals = [org for org in public if org.kind == OrganisationKind.HOSPITAL]
         through = Organisation.clients.through
         pairs = {(companies[0].pk, hospitals[0].pk)}
-        for company in self.random.sample(companies, 40):
+        for company in self.random.sample(companies, min(40, len(companies))):
             pairs.add((company.pk, self.random.choice(hospitals).pk))
         through.objects.bulk_create(
             through(from_organisation_id=a, to_organisation_id=b) for a, b in sorted(pairs)
