@@ -33,4 +33,3 @@ def client_for(personas):
         return client
 
     return make
-
