@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
 
-.PHONY: demo test install uv serve migrate lint format bench messages check-messages static
+.PHONY: demo test install uv serve migrate lint format typecheck bench messages check-messages static
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -35,6 +35,9 @@ lint: install
 format: install
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
+
+typecheck: install
+	.venv/bin/mypy ttc
 
 bench: install
 	$(RUN) -m bench

@@ -34,7 +34,7 @@ def _english(personas):
 
 def some_history(personas) -> list[AuditEvent]:
     """A few real state changes, each through its service."""
-    organisation_create(actor=personas.coordinator, name="GGD Twente", kind="ggd", vetted=True)
+    organisation_create(actor=personas.coordinator, name="GGD Twente", kind="ggd", verified=True)
     membership_add(
         actor=personas.member_admin,
         organisation=personas.member_company,

@@ -30,6 +30,7 @@ def snapshot(organisation: Organisation) -> dict:
         "website": organisation.website,
         "description": organisation.description,
         "vetted_at": organisation.vetted_at,
+        "status": organisation.status,
         "umbrella_id": organisation.umbrella_id,
         "clients": sorted(organisation.clients.values_list("pk", flat=True)),
     }
@@ -351,17 +352,25 @@ def test_admin_calling_the_service_with_coordinator_fields_is_refused(personas):
     assert snapshot(personas.hospital) == before
 
 
-def test_coordinator_changes_kind_umbrella_and_vetting(personas, client_for):
+def test_coordinator_changes_kind_and_umbrella_but_not_the_status(personas, client_for):
     company = personas.other_company
     response = client_for("coordinator").post(
         f"/organisations/{company.pk}/edit/",
-        {"name": company.name, "kind": "care", "umbrella": personas.umbrella_org.pk, "vetted": ""},
+        {
+            "name": company.name,
+            "kind": "care",
+            "umbrella": personas.umbrella_org.pk,
+            "status": "suspended",
+            "vetted": "",
+        },
     )
     assert response.status_code == 302
     after = snapshot(company)
     assert after["kind"] == "care"
     assert after["umbrella_id"] == personas.umbrella_org.pk
-    assert after["vetted_at"] is None
+    # The status moves only through the vetting workflow, never through this form.
+    assert after["status"] == "approved"
+    assert after["vetted_at"] is not None
 
 
 # --- creating ------------------------------------------------------------------------
@@ -378,7 +387,7 @@ def test_coordinator_creates_a_vetted_organisation(personas, client_for):
             "description": "",
             "umbrella": "",
             "clients": [],
-            "vetted": "on",
+            "verified": "on",
         },
         follow=True,
     )
@@ -386,7 +395,7 @@ def test_coordinator_creates_a_vetted_organisation(personas, client_for):
     assert response.redirect_chain == [(f"/organisations/{organisation.pk}/", 302)]
     page = response.content.decode()
     assert "The organisation is added." in page
-    assert "vetted on" in page
+    assert "member since" in page
     assert organisation.kind == "ggd"
     assert organisation.city == "Assen"
     assert organisation.is_vetted
@@ -399,7 +408,7 @@ def test_coordinator_creates_an_unvetted_organisation(personas, client_for):
     response = client_for("coordinator").post(
         "/organisations/new/", {"name": "Gemeente Emmen", "kind": "municipality"}, follow=True
     )
-    assert "not vetted yet" in response.content.decode()
+    assert "Applied" in response.content.decode()
     assert Organisation.objects.get(name="Gemeente Emmen").vetted_at is None
 
 
@@ -645,27 +654,6 @@ def test_membership_changes_need_post(personas, client_for):
         client.get(f"/organisations/{company.pk}/people/{membership.pk}/remove/").status_code == 405
     )
     assert Membership.objects.filter(pk=membership.pk).exists()
-
-
-def test_vetting_and_unvetting_are_recorded_as_changes(personas, client_for):
-    organisation = make_organisation(
-        "Gemeente Hoogeveen", OrganisationKind.MUNICIPALITY, vetted=False
-    )
-    client = client_for("coordinator")
-    data = {"name": organisation.name, "kind": organisation.kind, "vetted": "on"}
-    assert client.post(f"/organisations/{organisation.pk}/edit/", data).status_code == 302
-    organisation.refresh_from_db()
-    assert organisation.is_vetted
-    vetted = AuditEvent.objects.get(action="organisation.update")
-    assert vetted.data == {"changed": ["vetted_at"]}
-    assert "vetted_at" in vetted.summary
-
-    data.pop("vetted")
-    assert client.post(f"/organisations/{organisation.pk}/edit/", data).status_code == 302
-    organisation.refresh_from_db()
-    assert not organisation.is_vetted
-    unvetted = AuditEvent.objects.filter(action="organisation.update").order_by("-id").first()
-    assert unvetted.data == {"changed": ["vetted_at"]}
 
 
 def test_saving_without_changes_records_no_changes(personas, client_for):

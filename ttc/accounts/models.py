@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -23,6 +23,10 @@ class Role(models.TextChoices):
     EXPERT = "expert", _("Expert")
     REQUESTER = "requester", _("Requester (public party)")
     VISITOR = "visitor", _("Visitor")
+
+
+# The kinds of organisation whose people are experts (see members.OrganisationKind).
+_MEMBER_KINDS = {"member_company", "independent"}
 
 
 class UserManager(BaseUserManager["User"]):
@@ -59,7 +63,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("person")
@@ -81,9 +85,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.pk is None:
             return []
         return [
-            (org_id, role, kind, vetted_at is not None)
-            for org_id, role, kind, vetted_at in self.memberships.values_list(
-                "organisation_id", "role", "organisation__kind", "organisation__vetted_at"
+            (org_id, role, kind, status == "approved")
+            for org_id, role, kind, status in self.memberships.values_list(
+                "organisation_id", "role", "organisation__kind", "organisation__status"
             )
         ]
 
@@ -104,7 +108,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def role(self) -> Role:
         if self.is_coordinator:
             return Role.COORDINATOR
-        member_roles = {role for _, role, kind, _ in self._memberships if kind == "member_company"}
+        member_roles = {role for _, role, kind, _ in self._memberships if kind in _MEMBER_KINDS}
         if "admin" in member_roles:
             return Role.MEMBER_ADMIN
         if member_roles:

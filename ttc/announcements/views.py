@@ -10,6 +10,7 @@ from ttc.announcements.models import Announcement
 from ttc.announcements.services import announcement_publish
 from ttc.core import access
 from ttc.core.decorators import coordinator_required
+from ttc.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ttc.core.pagination import paginate
 
 
@@ -21,7 +22,7 @@ def _get_announcement_for_user(request: HttpRequest, pk: int) -> Announcement:
     return announcement
 
 
-def announcement_list(request: HttpRequest) -> HttpResponse:
+def announcement_list(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     announcements = access.visible_to(
         Announcement.objects.select_related("created_by"), request.user
@@ -48,7 +49,7 @@ def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @coordinator_required
-def announcement_new(request: HttpRequest) -> HttpResponse:
+def announcement_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AnnouncementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         announcement = announcement_publish(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -11,6 +11,7 @@ from ttc.announcements.models import Announcement
 from ttc.announcements.services import announcement_publish
 from ttc.api.auth import auth_or_anonymous, require_write
 from ttc.api.schemas import AnnouncementIn, AnnouncementOut, AnnouncementPage, PageQuery
+from ttc.api.types import AuthedRequest, PublicRequest
 from ttc.core import access
 
 router = Router(tags=["announcements"])
@@ -34,7 +35,7 @@ def _out(announcement: Announcement) -> dict:
     auth=auth_or_anonymous,
     summary="Announcements I may see, newest first",
 )
-def announcement_list(request: HttpRequest, query: Query[PageQuery]) -> dict:
+def announcement_list(request: PublicRequest, query: Query[PageQuery]) -> dict:
     announcements = access.visible_to(
         Announcement.objects.select_related("created_by"), request.auth
     ).search(query.q)
@@ -54,7 +55,7 @@ def announcement_list(request: HttpRequest, query: Query[PageQuery]) -> dict:
     auth=auth_or_anonymous,
     summary="One announcement",
 )
-def announcement_detail(request: HttpRequest, announcement_id: int) -> dict:
+def announcement_detail(request: PublicRequest, announcement_id: int) -> dict:
     announcement = get_object_or_404(
         Announcement.objects.select_related("created_by"), pk=announcement_id
     )
@@ -69,7 +70,7 @@ def announcement_detail(request: HttpRequest, announcement_id: int) -> dict:
     response={201: AnnouncementOut},
     summary="Publish an announcement (coordinators, write scope)",
 )
-def announcement_create(request: HttpRequest, payload: AnnouncementIn) -> Status:
+def announcement_create(request: AuthedRequest, payload: AnnouncementIn) -> Status:
     require_write(request)
     if not request.auth.is_coordinator:
         raise PermissionDenied(_("Only coordinators publish announcements."))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import AnonymousUser
@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from ttc.accounts.models import ApiToken, hash_token
+from ttc.api.types import TokenRequest
 
 # Writing last_used_at on every call would turn each read into a write.
 _LAST_USED_PRECISION = timedelta(minutes=1)
@@ -38,7 +39,7 @@ class TokenAuth(HttpBearer):
         if found.last_used_at is None or now - found.last_used_at > _LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = user
-        request.api_token = found
+        cast(TokenRequest, request).api_token = found
         return user
 
 

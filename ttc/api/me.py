@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router
 
 from ttc.api.schemas import MeOut, NotificationOut
+from ttc.api.types import AuthedRequest
 from ttc.core.models import Notification
 
 router = Router(tags=["me"])
 
 
 @router.get("", response=MeOut, summary="Who I am, my role and my organisations")
-def me(request: HttpRequest) -> dict:
+def me(request: AuthedRequest) -> dict:
     user = request.auth
     return {
         "id": user.pk,
@@ -27,7 +27,7 @@ def me(request: HttpRequest) -> dict:
 
 
 @router.get("/notifications", response=list[NotificationOut], summary="My latest notifications")
-def my_notifications(request: HttpRequest) -> list[dict]:
+def my_notifications(request: AuthedRequest) -> list[dict]:
     return [
         {
             "id": n.pk,

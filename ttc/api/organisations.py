@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 
 from ttc.api.schemas import OrganisationOut, OrganisationPage, PageQuery
+from ttc.api.types import AuthedRequest
 from ttc.members.models import Organisation
 
 router = Router(tags=["organisations"])
@@ -25,7 +25,7 @@ def _out(organisation: Organisation) -> dict:
 
 
 @router.get("", response=OrganisationPage, summary="Organisations I may see")
-def organisation_list(request: HttpRequest, query: Query[PageQuery]) -> dict:
+def organisation_list(request: AuthedRequest, query: Query[PageQuery]) -> dict:
     organisations = (
         Organisation.objects.visible_to(request.auth).search(query.q).prefetch_related("clients")
     )
@@ -38,7 +38,7 @@ def organisation_list(request: HttpRequest, query: Query[PageQuery]) -> dict:
 
 
 @router.get("/{int:organisation_id}", response=OrganisationOut, summary="One organisation")
-def organisation_detail(request: HttpRequest, organisation_id: int) -> dict:
+def organisation_detail(request: AuthedRequest, organisation_id: int) -> dict:
     return _out(
         get_object_or_404(Organisation.objects.visible_to(request.auth), pk=organisation_id)
     )

@@ -54,10 +54,12 @@ def _labelled_ids(model: type[models.Model], field_name: str, targets: object) -
     """Ids of `model` rows naming any of `targets` in the m2m `field_name`,
     read straight from the link table (no join back to the model's table)."""
     field = model._meta.get_field(field_name)
+    if not isinstance(field, models.ManyToManyField) or field.remote_field.through is None:
+        raise TypeError(f"{model.__name__}.{field_name} is not a many-to-many field")
     through = field.remote_field.through
-    return through.objects.filter(**{f"{field.m2m_reverse_field_name()}__in": targets}).values(
-        f"{field.m2m_field_name()}_id"
-    )
+    return through._default_manager.filter(
+        **{f"{field.m2m_reverse_field_name()}__in": targets}
+    ).values(f"{field.m2m_field_name()}_id")
 
 
 def rule_filter(model: type[models.Model], user: AnyUser) -> Q:
@@ -79,8 +81,9 @@ def rule_filter(model: type[models.Model], user: AnyUser) -> Q:
     return condition
 
 
-def visible_to[L: Labelled](queryset: models.QuerySet[L], user: AnyUser) -> models.QuerySet[L]:
-    """Everything in `queryset` that `user` may see."""
+def visible_to[QS: models.QuerySet[Labelled]](queryset: QS, user: AnyUser) -> QS:
+    """Everything in `queryset` that `user` may see, as the same queryset class
+    (so its own methods, such as `search`, stay available)."""
     if user.is_authenticated and user.is_coordinator:
         return queryset
     return queryset.filter(rule_filter(queryset.model, user))
@@ -100,13 +103,13 @@ def can_view(user: AnyUser, obj: Labelled) -> bool:
 def audience(obj: Labelled) -> models.QuerySet[User]:
     """The active people the rule lets see `obj`: whom a notification may reach.
     Coordinator oversight does not widen it."""
-    from ttc.members.models import Membership, Organisation
+    from ttc.members.models import MemberStatus, Membership, Organisation
 
     people = get_user_model().objects.filter(is_active=True, deleted_at__isnull=True)
     label = TLP(obj.tlp)
     if label == TLP.CLEAR or label == TLP.GREEN:
         return people.filter(
-            Q(is_coordinator=True) | Q(memberships__organisation__vetted_at__isnull=False)
+            Q(is_coordinator=True) | Q(memberships__organisation__status=MemberStatus.APPROVED)
         ).distinct()
     if label == TLP.RED:
         return people.filter(pk__in=obj.recipient_people.values("pk"))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -39,7 +39,7 @@ class LabelledForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tlp"].choices = [
+        cast(forms.ChoiceField, self.fields["tlp"]).choices = [
             (value, f"{label}: {EXPLANATION[TLP(value)]}") for value, label in TLP.choices
         ]
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from ttc.accounts.models import User
-from ttc.members.models import Membership, Organisation, OrganisationKind
+from ttc.members.models import MemberStatus, Membership, Organisation, OrganisationKind
 
 PASSWORD = "correct horse battery staple"
 PERSONA_NAMES = (
@@ -44,7 +44,11 @@ def make_user(email: str, *, mfa: bool = True, **fields: Any) -> User:
 
 def make_organisation(name: str, kind: str, *, vetted: bool = True, **fields: Any) -> Organisation:
     return Organisation.objects.create(
-        name=name, kind=kind, vetted_at=timezone.now() if vetted else None, **fields
+        name=name,
+        kind=kind,
+        status=MemberStatus.APPROVED if vetted else MemberStatus.APPLIED,
+        vetted_at=timezone.now() if vetted else None,
+        **fields,
     )
 
 

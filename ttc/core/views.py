@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from ttc.announcements.models import Announcement
 from ttc.core import access, services
 from ttc.core.decorators import coordinator_required
+from ttc.core.http import AuthenticatedHttpRequest
 from ttc.core.models import AuditEvent, Notification, OutboxEmail
 from ttc.core.pagination import paginate
 
@@ -27,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     announcements = access.visible_to(Announcement.objects.select_related("created_by"), user)[:8]
     context = {
@@ -41,14 +42,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     notifications = Notification.objects.filter(recipient=request.user)
     return render(request, "core/notifications.html", {"page": paginate(request, notifications)})
 
 
 @login_required
 @require_POST
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     services.notifications_mark_read(user=request.user, notification_id=notification.pk)
     target = notification.url
@@ -59,7 +60,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.notifications_mark_read(user=request.user)
     return redirect("notification_list")
 
@@ -72,7 +73,7 @@ def _day_bound(raw: str, end: bool) -> datetime | None:
 
 
 @coordinator_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = {key: request.GET.get(key, "").strip()[:100] for key in
                ("action", "actor", "object", "since", "until")}  # fmt: skip
     events = AuditEvent.objects.select_related("actor")
@@ -104,7 +105,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not settings.TTC_EMAIL_OUTBOX:
         raise Http404
     return render(
@@ -113,7 +114,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 
 @coordinator_required
-def outbox_message(request: HttpRequest, pk: int) -> HttpResponse:
+def outbox_message(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not settings.TTC_EMAIL_OUTBOX:
         raise PermissionDenied
     return render(

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from ttc.members.models import Membership, Organisation, OrganisationKind
+from ttc.members.models import MEMBER_KINDS, Membership, Organisation, OrganisationKind
 
 
 class OrganisationForm(forms.ModelForm):
@@ -37,23 +37,37 @@ class OrganisationForm(forms.ModelForm):
 
 
 class CoordinatorOrganisationForm(OrganisationForm):
-    """Coordinators also set the kind, the umbrella and whether it is vetted."""
-
-    vetted = forms.BooleanField(
-        label=_("Vetted or verified"),
-        required=False,
-        help_text=_("Vetted members and verified public parties may see TLP:GREEN."),
-    )
+    """Coordinators also set the kind and the umbrella."""
 
     class Meta(OrganisationForm.Meta):
         fields = ["name", "kind", "city", "website", "description", "umbrella", "clients"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["vetted"].initial = bool(self.instance.vetted_at)
         self.fields["umbrella"].queryset = Organisation.objects.filter(
             kind=OrganisationKind.UMBRELLA
         )
+
+
+class NewOrganisationForm(CoordinatorOrganisationForm):
+    """A coordinator adding a public party may verify it at once."""
+
+    verified = forms.BooleanField(
+        label=_("Verified public party"),
+        required=False,
+        help_text=_(
+            "Verified public parties may see TLP:GREEN and ask for help. Members join "
+            "through an application and two approvals instead."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("verified") and cleaned.get("kind") in MEMBER_KINDS:
+            self.add_error(
+                "verified", _("Members join through an application and two approvals.")
+            )
+        return cleaned
 
 
 class MembershipAddForm(forms.Form):

@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ttc.core import audit
-from ttc.members.models import Membership, Organisation
+from ttc.members.models import MEMBER_KINDS, MemberStatus, Membership, Organisation
 
 if TYPE_CHECKING:
     from ttc.accounts.models import User
 
 #: Fields only coordinators may change.
-COORDINATOR_FIELDS = {"kind", "umbrella", "vetted"}
+COORDINATOR_FIELDS = {"kind", "umbrella"}
 
 
 def can_manage(user: User, organisation: Organisation) -> bool:
@@ -31,16 +31,21 @@ def _require_manager(user: User, organisation: Organisation) -> None:
 
 @transaction.atomic
 def organisation_create(
-    *, actor: User, name: str, kind: str, city: str = "", vetted: bool = False, **fields: Any
+    *, actor: User, name: str, kind: str, city: str = "", verified: bool = False, **fields: Any
 ) -> Organisation:
+    """A coordinator adds an organisation. A public party may be verified at once;
+    members join only through an application and two approvals."""
     if not actor.is_coordinator:
         raise PermissionDenied(_("Only coordinators add organisations."))
+    if verified and kind in MEMBER_KINDS:
+        raise ValidationError(_("Members join through an application and two approvals."))
     clients = fields.pop("clients", [])
     organisation = Organisation.objects.create(
         name=name.strip(),
         kind=kind,
         city=city.strip(),
-        vetted_at=timezone.now() if vetted else None,
+        status=MemberStatus.APPROVED if verified else MemberStatus.APPLIED,
+        vetted_at=timezone.now() if verified else None,
         **fields,
     )
     organisation.clients.set(clients)
@@ -55,22 +60,14 @@ def organisation_update(
     *, actor: User, organisation: Organisation, clients: Sequence[Organisation], **fields: Any
 ) -> Organisation:
     """Change an organisation. Admins edit their own profile and declared clients;
-    the kind, umbrella and vetting are the coordinators'."""
+    the kind and umbrella are the coordinators'. Status changes go through
+    `ttc.members.vetting`."""
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _require_manager(actor, organisation)
     if not actor.is_coordinator and COORDINATOR_FIELDS & fields.keys():
-        raise PermissionDenied(_("Only coordinators change the kind, umbrella or vetting."))
+        raise PermissionDenied(_("Only coordinators change the kind or umbrella."))
     if organisation in clients:
         raise ValidationError(_("An organisation cannot be its own client."))
-    if "vetted" in fields:
-        # Work out the new value before comparing: vetting must show as a change.
-        vetted = fields.pop("vetted")
-        vetted_at = organisation.vetted_at
-        if vetted and not vetted_at:
-            vetted_at = timezone.now()
-        elif not vetted:
-            vetted_at = None
-        fields["vetted_at"] = vetted_at
     changed = sorted(name for name, value in fields.items() if getattr(organisation, name) != value)
     for name, value in fields.items():
         setattr(organisation, name, value)

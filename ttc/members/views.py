@@ -15,6 +15,7 @@ from ttc.members import services
 from ttc.members.forms import (
     CoordinatorOrganisationForm,
     MembershipAddForm,
+    NewOrganisationForm,
     MembershipRoleForm,
     OrganisationForm,
 )
@@ -109,7 +110,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @coordinator_required
 def organisation_new(request: HttpRequest) -> HttpResponse:
-    form = CoordinatorOrganisationForm(request.POST or None, user=request.user)
+    form = NewOrganisationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
         messages.success(request, _("The organisation is added."))
