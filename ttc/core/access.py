@@ -103,7 +103,7 @@ def can_view(user: AnyUser, obj: Labelled) -> bool:
 def audience(obj: Labelled) -> models.QuerySet[User]:
     """The active people the rule lets see `obj`: whom a notification may reach.
     Coordinator oversight does not widen it."""
-    from ttc.members.models import MemberStatus, Membership, Organisation
+    from ttc.members.models import Membership, MemberStatus, Organisation
 
     people = get_user_model().objects.filter(is_active=True, deleted_at__isnull=True)
     label = TLP(obj.tlp)

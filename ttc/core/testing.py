@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from ttc.accounts.models import User
-from ttc.members.models import MemberStatus, Membership, Organisation, OrganisationKind
+from ttc.members.models import Membership, MemberStatus, Organisation, OrganisationKind
 
 PASSWORD = "correct horse battery staple"
 PERSONA_NAMES = (

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -33,7 +33,7 @@ class OrganisationForm(forms.ModelForm):
                 )
         if self.instance.pk:
             clients = clients.exclude(pk=self.instance.pk)
-        self.fields["clients"].queryset = clients
+        cast(forms.ModelMultipleChoiceField, self.fields["clients"]).queryset = clients
 
 
 class CoordinatorOrganisationForm(OrganisationForm):
@@ -44,9 +44,8 @@ class CoordinatorOrganisationForm(OrganisationForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["umbrella"].queryset = Organisation.objects.filter(
-            kind=OrganisationKind.UMBRELLA
-        )
+        umbrella = cast(forms.ModelChoiceField, self.fields["umbrella"])
+        umbrella.queryset = Organisation.objects.filter(kind=OrganisationKind.UMBRELLA)
 
 
 class NewOrganisationForm(CoordinatorOrganisationForm):
@@ -64,9 +63,7 @@ class NewOrganisationForm(CoordinatorOrganisationForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("verified") and cleaned.get("kind") in MEMBER_KINDS:
-            self.add_error(
-                "verified", _("Members join through an application and two approvals.")
-            )
+            self.add_error("verified", _("Members join through an application and two approvals."))
         return cleaned
 
 

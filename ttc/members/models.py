@@ -162,10 +162,8 @@ class Organisation(models.Model):
     street = models.CharField(_("street and number"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=7, blank=True)
     # What a member offers.
-    capacity_hours = models.PositiveIntegerField(
-        _("hours per week offered"), null=True, blank=True
-    )
-    expertise = models.ManyToManyField(
+    capacity_hours = models.PositiveIntegerField(_("hours per week offered"), null=True, blank=True)
+    expertise: models.ManyToManyField[Skill, Any] = models.ManyToManyField(
         "Skill", verbose_name=_("areas of expertise"), blank=True, related_name="organisations"
     )
     regions = models.JSONField(_("regions"), default=list, blank=True)
@@ -266,7 +264,7 @@ class Skill(models.Model):
         constraints = [models.UniqueConstraint(fields=["name", "parent"], name="unique_skill")]
 
     def __str__(self) -> str:
-        return f"{self.parent.label}: {self.label}" if self.parent_id else self.label
+        return f"{self.parent.label}: {self.label}" if self.parent is not None else self.label
 
     @property
     def label(self) -> str:
@@ -329,9 +327,7 @@ class CodeOfConduct(models.Model):
     version = models.PositiveIntegerField(_("version"), unique=True)
     summary = models.CharField(_("what changed"), max_length=300)
     body = models.TextField(_("text"), max_length=50_000)
-    acceptance_days = models.PositiveSmallIntegerField(
-        _("days members have to accept"), default=30
-    )
+    acceptance_days = models.PositiveSmallIntegerField(_("days members have to accept"), default=30)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     published_by = models.ForeignKey(
@@ -489,6 +485,9 @@ class ChecklistMark(models.Model):
             models.UniqueConstraint(fields=["application", "criterion"], name="one_mark_each")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.get_value_display()}"
+
 
 class ReviewDecision(models.Model):
     class Decision(models.TextChoices):
@@ -496,9 +495,7 @@ class ReviewDecision(models.Model):
         REJECT = "reject", _("Reject")
         REQUEST_INFORMATION = "request_info", _("Ask for more information")
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="decisions"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="decisions")
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -510,13 +507,14 @@ class ReviewDecision(models.Model):
     class Meta:
         ordering = ["created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} ({self.reviewer})"
+
 
 class ApplicationMessage(models.Model):
     """The conversation between reviewers and the applicant."""
 
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="messages"
-    )
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     from_reviewer = models.BooleanField()
     body = models.TextField(max_length=5_000)
@@ -524,6 +522,9 @@ class ApplicationMessage(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
 
 
 class ExpertInvitation(models.Model):
@@ -543,6 +544,9 @@ class ExpertInvitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
 
     def is_open(self) -> bool:
         return self.accepted_at is None and timezone.now() - self.created_at < INVITATION_VALIDITY
@@ -582,6 +586,9 @@ class BreachReport(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"Report on {self.organisation} ({self.get_outcome_display()})"
+
 
 class ReminderSent(models.Model):
     """That a reminder went out, so that a daily check run twice sends it once."""
@@ -597,3 +604,6 @@ class ReminderSent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "kind", "key"], name="one_reminder")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} → {self.organisation}"

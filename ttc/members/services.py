@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ttc.core import audit
-from ttc.members.models import MEMBER_KINDS, MemberStatus, Membership, Organisation
+from ttc.members.models import MEMBER_KINDS, Membership, MemberStatus, Organisation
 
 if TYPE_CHECKING:
     from ttc.accounts.models import User

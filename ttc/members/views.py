@@ -4,31 +4,33 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ttc.accounts.models import User
 from ttc.core.decorators import coordinator_required
+from ttc.core.http import AuthenticatedHttpRequest
 from ttc.core.pagination import paginate
 from ttc.members import services
 from ttc.members.forms import (
     CoordinatorOrganisationForm,
     MembershipAddForm,
-    NewOrganisationForm,
     MembershipRoleForm,
+    NewOrganisationForm,
     OrganisationForm,
 )
 from ttc.members.models import Membership, Organisation, OrganisationKind
 
 
-def _get_organisation_for_user(request: HttpRequest, pk: int) -> Organisation:
+def _get_organisation_for_user(request: AuthenticatedHttpRequest, pk: int) -> Organisation:
     return get_object_or_404(
         Organisation.objects.visible_to(request.user).select_related("umbrella"), pk=pk
     )
 
 
-def _get_managed_organisation(request: HttpRequest, pk: int) -> Organisation:
+def _get_managed_organisation(request: AuthenticatedHttpRequest, pk: int) -> Organisation:
     organisation = _get_organisation_for_user(request, pk)
     if not services.can_manage(request.user, organisation):
         raise PermissionDenied
@@ -36,7 +38,7 @@ def _get_managed_organisation(request: HttpRequest, pk: int) -> Organisation:
 
 
 @login_required
-def organisation_list(request: HttpRequest) -> HttpResponse:
+def organisation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     kind = request.GET.get("kind", "")
     organisations = (
@@ -60,7 +62,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = _get_organisation_for_user(request, pk)
     may_manage = services.can_manage(request.user, organisation)
     shows_people = may_manage or pk in request.user.organisation_ids
@@ -81,12 +83,12 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _form_class(user: object) -> type[OrganisationForm]:
+def _form_class(user: User) -> type[OrganisationForm]:
     return CoordinatorOrganisationForm if user.is_coordinator else OrganisationForm
 
 
 @login_required
-def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = _get_managed_organisation(request, pk)
     form = _form_class(request.user)(request.POST or None, instance=organisation, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -109,7 +111,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @coordinator_required
-def organisation_new(request: HttpRequest) -> HttpResponse:
+def organisation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = NewOrganisationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
@@ -120,7 +122,7 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = _get_managed_organisation(request, pk)
     form = MembershipAddForm(request.POST)
     if form.is_valid():
@@ -137,11 +139,11 @@ def membership_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The person is added."))
     else:
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(map(str, errors)))
     return redirect("organisation_detail", pk=pk)
 
 
-def _get_membership(request: HttpRequest, pk: int, membership_pk: int) -> Membership:
+def _get_membership(request: AuthenticatedHttpRequest, pk: int, membership_pk: int) -> Membership:
     organisation = _get_managed_organisation(request, pk)
     return get_object_or_404(
         organisation.memberships.select_related("user", "organisation"), pk=membership_pk
@@ -150,7 +152,7 @@ def _get_membership(request: HttpRequest, pk: int, membership_pk: int) -> Member
 
 @login_required
 @require_POST
-def membership_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+def membership_role(request: AuthenticatedHttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     membership = _get_membership(request, pk, membership_pk)
     form = MembershipRoleForm(request.POST)
     if not form.is_valid():
@@ -169,7 +171,9 @@ def membership_role(request: HttpRequest, pk: int, membership_pk: int) -> HttpRe
 
 @login_required
 @require_POST
-def membership_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+def membership_remove(
+    request: AuthenticatedHttpRequest, pk: int, membership_pk: int
+) -> HttpResponse:
     membership = _get_membership(request, pk, membership_pk)
     try:
         services.membership_remove(actor=request.user, membership=membership)
