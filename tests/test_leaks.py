@@ -98,3 +98,27 @@ def test_notifications_reach_only_the_audience(personas, client_for, spec, label
         assert len(message.to) == 1, "one message per person: recipients never see each other"
         carries_body = f"{label} secret body" in message.body
         assert carries_body == (label in (TLP.GREEN, TLP.CLEAR)), message.body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spec", LEAK_REGISTRY, ids=lambda spec: spec.model.__name__)
+@pytest.mark.parametrize(
+    "status", ["applied", "under_review", "info_requested", "suspended", "ended", "rejected"]
+)
+def test_an_organisation_that_is_not_approved_receives_nothing_confidential(
+    personas, client_for, spec, status
+):
+    """The hospital is named on AMBER+STRICT and is a declared client for AMBER:
+    once it is no longer approved its people see neither, old or new."""
+    before = spec.make(personas, TLP.AMBER_STRICT, people=[], organisations=[personas.hospital])
+    type(personas.hospital).objects.filter(pk=personas.hospital.pk).update(status=status)
+    after = spec.make(personas, TLP.AMBER, people=[], organisations=[personas.member_company])
+    client = client_for("requester")
+    for obj in (before, after):
+        for surface in SURFACES:
+            assert not seen_on(surface, spec, obj, client), f"{status}: {obj.tlp} on {surface}"
+    assert not Notification.objects.filter(
+        recipient=personas.requester, url=spec.detail_url(after)
+    ).exists()
+    # The member company's own people still see what was sent to it.
+    assert seen_on("detail", spec, after, client_for("expert"))

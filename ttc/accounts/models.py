@@ -96,6 +96,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return frozenset(org_id for org_id, *_ in self._memberships)
 
     @property
+    def approved_organisation_ids(self) -> frozenset[int]:
+        """Organisations that may receive confidential content (see core.access)."""
+        return frozenset(org_id for org_id, *_, approved in self._memberships if approved)
+
+    @property
     def admin_organisation_ids(self) -> frozenset[int]:
         return frozenset(org_id for org_id, role, *_ in self._memberships if role == "admin")
 

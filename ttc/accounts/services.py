@@ -100,7 +100,7 @@ def account_export(*, user: User) -> dict[str, Any]:
         ],
         "notifications": [
             {"title": n.title, "url": n.url, "created_at": n.created_at.isoformat()}
-            for n in user.notifications.all()
+            for n in Notification.objects.for_user(user)
         ],
         "announcements_written": [
             {"title": a.title, "tlp": a.tlp, "created_at": a.created_at.isoformat()}

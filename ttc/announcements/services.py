@@ -61,5 +61,6 @@ def announcement_publish(
             % {"label": announcement.get_tlp_display()}
         ),
         email_detail=lambda: announcement.body,
+        target=announcement,
     )
     return announcement

@@ -37,5 +37,5 @@ def my_notifications(request: AuthedRequest) -> list[dict]:
             "created_at": n.created_at,
             "read": n.read_at is not None,
         }
-        for n in Notification.objects.filter(recipient=request.auth)[:100]
+        for n in Notification.objects.for_user(request.auth)[:100]
     ]

@@ -38,15 +38,15 @@ if TYPE_CHECKING:
 
 def _amber_org_ids(user: User) -> set[int]:
     """Recipient organisations whose TLP:AMBER reaches this user: their own, and
-    those that declared one of the user's organisations as a client."""
-    from ttc.members.models import Organisation
+    approved organisations that declared one of the user's organisations as a client."""
+    from ttc.members.models import MemberStatus, Organisation
 
-    own = set(user.organisation_ids)
+    own = set(user.approved_organisation_ids)
     if not own:
         return own
-    providers = Organisation.clients.through.objects.filter(to_organisation_id__in=own).values_list(
-        "from_organisation_id", flat=True
-    )
+    providers = Organisation.clients.through.objects.filter(
+        to_organisation_id__in=own, from_organisation__status=MemberStatus.APPROVED
+    ).values_list("from_organisation_id", flat=True)
     return own | set(providers)
 
 
@@ -69,10 +69,12 @@ def rule_filter(model: type[models.Model], user: AnyUser) -> Q:
     condition = Q(tlp=TLP.CLEAR) | Q(created_by=user)
     if user.is_vetted:
         condition |= Q(tlp=TLP.GREEN)
-    if user.organisation_ids:
+    # Only approved organisations receive: a suspended, ended or pending one
+    # keeps nothing of what was shared with it.
+    if user.approved_organisation_ids:
         condition |= Q(
             tlp=TLP.AMBER_STRICT,
-            pk__in=_labelled_ids(model, "recipient_orgs", user.organisation_ids),
+            pk__in=_labelled_ids(model, "recipient_orgs", user.approved_organisation_ids),
         )
         condition |= Q(
             tlp=TLP.AMBER, pk__in=_labelled_ids(model, "recipient_orgs", _amber_org_ids(user))
@@ -113,11 +115,13 @@ def audience(obj: Labelled) -> models.QuerySet[User]:
         ).distinct()
     if label == TLP.RED:
         return people.filter(pk__in=obj.recipient_people.values("pk"))
-    org_ids = set(obj.recipient_orgs.values_list("pk", flat=True))
+    org_ids = set(
+        obj.recipient_orgs.filter(status=MemberStatus.APPROVED).values_list("pk", flat=True)
+    )
     if label == TLP.AMBER:
         org_ids |= set(
             Organisation.clients.through.objects.filter(
-                from_organisation_id__in=org_ids
+                from_organisation_id__in=org_ids, to_organisation__status=MemberStatus.APPROVED
             ).values_list("to_organisation_id", flat=True)
         )
     return people.filter(

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ttc.accounts.models import Role
+from ttc.core.models import Notification
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -27,5 +28,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append((_("Outbox"), reverse("outbox")))
     return {
         "nav_items": items,
-        "unread_count": user.notifications.filter(read_at__isnull=True).count(),
+        "unread_count": Notification.objects.for_user(user).unread().count(),
     }

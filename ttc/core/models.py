@@ -6,11 +6,12 @@ from datetime import UTC
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ttc.core.tlp import TLP
+from ttc.core.tlp import CONFIDENTIAL, TLP
 
 GENESIS_HASH = "0" * 64
 
@@ -87,6 +88,19 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
 
+    def for_user(self, user: Any) -> NotificationQuerySet:
+        """The person's notifications whose content they may still see: a title
+        of confidential content disappears when its access does."""
+        from ttc.core.access import visible_to
+
+        still_visible = models.Q(target_type__isnull=True) | ~models.Q(tlp__in=CONFIDENTIAL)
+        for model in Labelled.__subclasses__():
+            still_visible |= models.Q(
+                target_type=ContentType.objects.get_for_model(model),
+                target_id__in=visible_to(model._default_manager.all(), user).values("pk"),
+            )
+        return self.filter(still_visible, recipient=user)
+
 
 class Notification(models.Model):
     """An in-app message to one person. It holds a title and a link, never
@@ -98,6 +112,11 @@ class Notification(models.Model):
     title = models.CharField(_("title"), max_length=200)
     url = models.CharField(max_length=500)
     tlp = models.CharField(max_length=16, choices=TLP.choices, default=TLP.CLEAR)
+    # The labelled content it is about, if any.
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 @transaction.atomic
 def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
     """Mark one of the person's notifications read, or all of them."""
-    unread = Notification.objects.filter(recipient=user).unread()
+    unread = Notification.objects.for_user(user).unread()
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
     return unread.update(read_at=timezone.now())

@@ -33,7 +33,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     announcements = access.visible_to(Announcement.objects.select_related("created_by"), user)[:8]
     context = {
         "announcements": announcements,
-        "notifications": Notification.objects.filter(recipient=user).unread()[:5],
+        "notifications": Notification.objects.for_user(user).unread()[:5],
         "organisations": user.organisations(),
     }
     if user.is_coordinator:
@@ -43,14 +43,14 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    notifications = Notification.objects.filter(recipient=request.user)
+    notifications = Notification.objects.for_user(request.user)
     return render(request, "core/notifications.html", {"page": paginate(request, notifications)})
 
 
 @login_required
 @require_POST
 def notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
     services.notifications_mark_read(user=request.user, notification_id=notification.pk)
     target = notification.url
     if not url_has_allowed_host_and_scheme(target, allowed_hosts=set()):
