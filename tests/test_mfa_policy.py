@@ -53,3 +53,21 @@ def test_activating_totp_is_mailed_and_audited(client):
     assert [message.to for message in mail.outbox] == [[person.email]]
     assert AuditEvent.objects.filter(actor=person, action="security.totp_activated").exists()
     assert client.get("/dashboard/").status_code == 200
+
+
+def test_tlp_red_is_refused_for_people_without_a_second_factor(personas, client_for):
+    from ttc.announcements.models import Announcement
+
+    visitor = make_user("bezoeker@example.test", mfa=False)
+    data = {"title": "Geheim", "body": "Alleen voor jou", "tlp": "red", "people": visitor.email}
+    page = client_for("coordinator").post("/announcements/new/", data)
+    assert page.status_code == 200
+    assert "two-factor" in page.content.decode() or "tweestaps" in page.content.decode()
+    api = client_for("coordinator").post(
+        "/api/v1/announcements",
+        {"title": "Geheim", "body": "x", "tlp": "red", "people": [visitor.email]},
+        content_type="application/json",
+    )
+    assert api.status_code == 400
+    assert visitor.email in api.content.decode()
+    assert not Announcement.objects.exists()

@@ -35,6 +35,7 @@ def announcement_publish(
     if not author.is_coordinator:
         raise PermissionDenied(_("Only coordinators publish announcements."))
     validate_recipients(tlp, people=len(people), organisations=len(organisations))
+    access.check_named_people(people)
     announcement = Announcement.objects.create(
         title=title.strip(), body=body.strip(), tlp=tlp, created_by=author
     )

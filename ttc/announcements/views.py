@@ -27,7 +27,10 @@ def announcement_list(request: HtmxHttpRequest) -> HttpResponse:
     announcements = access.visible_to(
         Announcement.objects.select_related("created_by"), request.user
     ).search(query)
-    context = {"page": paginate(request, announcements), "query": query}
+    page = paginate(request, announcements)
+    # Titles are content too: reading confidential ones in a list is a view.
+    access.record_views(request.user, page.object_list, surface="list")
+    context = {"page": page, "query": query}
     template = "announcements/list.html"
     if request.htmx:
         template += "#results"

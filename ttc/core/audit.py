@@ -31,7 +31,44 @@ def object_ref(obj: Model | None) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
+@dataclass(frozen=True)
+class Event:
+    """What happened, before it takes its place in the chain."""
+
+    actor: User | None
+    action: str
+    summary: str
+    obj: Model | None = None
+    data: dict[str, Any] | None = None
+
+
 @transaction.atomic
+def record_all(events: list[Event]) -> list[AuditEvent]:
+    """Append events to the chain in order, in a fixed number of queries."""
+    from ttc.core.models import GENESIS_HASH, AuditEvent
+
+    if not events:
+        return []
+    _lock_chain()
+    prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    rows = []
+    for event in events:
+        object_type, object_id = object_ref(event.obj)
+        row = AuditEvent(
+            actor=event.actor,
+            action=event.action,
+            object_type=object_type,
+            object_id=object_id,
+            summary=event.summary[:300],
+            data=event.data or {},
+            prev_hash=prev or GENESIS_HASH,
+        )
+        row.hash = prev = row.compute_hash()
+        rows.append(row)
+    # Ids follow insertion order, which is the chain's order.
+    return AuditEvent.objects.bulk_create(rows)
+
+
 def record(
     *,
     actor: User | None,
@@ -40,23 +77,7 @@ def record(
     obj: Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    from ttc.core.models import GENESIS_HASH, AuditEvent
-
-    _lock_chain()
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    object_type, object_id = object_ref(obj)
-    event = AuditEvent(
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        summary=summary[:300],
-        data=data or {},
-        prev_hash=last or GENESIS_HASH,
-    )
-    event.hash = event.compute_hash()
-    event.save()
-    return event
+    return record_all([Event(actor, action, summary, obj, data)])[0]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from ttc.core.access import check_named_people
 from ttc.core.tlp import EXPLANATION, TLP, validate_recipients
 from ttc.members.models import Organisation
 
@@ -68,6 +69,7 @@ class LabelledForm(forms.Form):
                 _("No one on the platform has this address: %(list)s"),
                 params={"list": ", ".join(unknown)},
             )
+        check_named_people(people)
         return people
 
     def clean(self) -> dict[str, Any]:

@@ -30,7 +30,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    announcements = access.visible_to(Announcement.objects.select_related("created_by"), user)[:8]
+    announcements = list(
+        access.visible_to(Announcement.objects.select_related("created_by"), user)[:8]
+    )
+    access.record_views(user, announcements, surface="dashboard")
     context = {
         "announcements": announcements,
         "notifications": Notification.objects.for_user(user).unread()[:5],
