@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -11,12 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import btw, postcode
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_PDF_BYTES = 5 * 1024 * 1024
 #: A tax statement may be at most this old when a member applies or renews.
 TAX_STATEMENT_MAX_AGE = timedelta(days=183)
 
 
-def _digits(value: str, length: int, message: str) -> str:
+def _digits(value: str, length: int, message: StrOrPromise) -> str:
     compact = "".join(value.split()).replace(".", "")
     if len(compact) != length or not compact.isdigit():
         raise ValidationError(message, code="invalid")
