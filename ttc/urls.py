@@ -19,6 +19,12 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("ttc.accounts.urls")),
     path("organisations/", include("ttc.members.urls")),
+    # Membership: applying and reviewing, the Code of Conduct and compliance,
+    # experts and the public directory.
+    path("", include("ttc.members.apply_urls")),
+    path("", include("ttc.members.review_urls")),
+    path("", include("ttc.members.conduct_urls")),
+    path("", include("ttc.members.expert_urls")),
     path("announcements/", include("ttc.announcements.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found_view),
