@@ -36,7 +36,7 @@ def some_history(personas) -> list[AuditEvent]:
     """A few real state changes, each through its service."""
     organisation_create(actor=personas.coordinator, name="GGD Twente", kind="ggd", verified=True)
     membership_add(
-        actor=personas.member_admin,
+        actor=personas.coordinator,
         organisation=personas.member_company,
         person=personas.outsider,
         role="member",
@@ -105,7 +105,7 @@ def test_services_write_a_hash_chain(personas):
     for event in events:
         assert len(event.hash) == 64
         assert event.hash == event.compute_hash()
-    assert events[1].actor == personas.member_admin
+    assert events[1].actor == personas.coordinator
     assert events[1].object_type == "members.organisation"
     assert events[1].object_id == str(personas.member_company.pk)
 
@@ -320,12 +320,16 @@ def test_audit_filter_by_actor_email(personas, client_for):
     some_history(personas)
     client = client_for("coordinator")
     page = results(client, actor="ADMIN@veilignetwerk")
-    assert "2 events" in page
+    assert "1 event" in page
+    assert "left Veilig Netwerk" in page
+    assert "joined Veilig Netwerk" not in page
     assert "GGD Twente" not in page
     assert "Nieuwe richtlijn" not in page
     page = results(client, actor="coordinator@ttc.test")
-    assert "3 events" in page
-    assert "joined Veilig Netwerk" not in page
+    assert "4 events" in page
+    assert "GGD Twente" in page
+    assert "joined Veilig Netwerk" in page
+    assert "left Veilig Netwerk" not in page
 
 
 def test_audit_filter_by_object(personas, client_for):
@@ -468,3 +472,26 @@ def test_nightly_check_runs_through_the_task_backend(personas):
     some_history(personas)
     result = verify_audit_chain.enqueue()
     assert result.return_value is True
+
+
+def test_a_kept_head_proves_that_nothing_was_cut_from_the_end(personas):
+    some_history(personas)
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    head = out.getvalue().split("head ")[1].strip()
+    call_command("audit_verify", head=head, stdout=StringIO())
+
+    last = AuditEvent.objects.order_by("-id").first()
+    run_sql_refused_on_postgresql("DELETE FROM core_auditevent WHERE id = %s", [last.pk])
+    with pytest.raises(CommandError, match="were removed"):
+        call_command("audit_verify", head=head, stdout=StringIO())
+    with pytest.raises(CommandError, match="ID:HASH"):
+        call_command("audit_verify", head="not-a-head", stdout=StringIO())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL trigger")
+def test_postgresql_refuses_to_truncate_the_log(personas):
+    some_history(personas)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE core_auditevent CASCADE")
+    assert AuditEvent.objects.exists()

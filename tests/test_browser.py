@@ -85,7 +85,7 @@ def test_coordinator_is_forced_through_mfa_and_publishes(page, personas):
     page.get_by_label("Tekst").fill("Zie de **indicatoren** in de bijlage.")
     page.get_by_role("radio", name="TLP:AMBER+STRICT").check()
     page.get_by_role("listbox", name="Genoemde organisaties").select_option(
-        label=personas.hospital.name
+        label=f"{personas.hospital.name} (Ziekenhuis, {personas.hospital.city})"
     )
     page.get_by_role("button", name="Publiceren").click()
 

@@ -214,11 +214,12 @@ def test_admin_edits_profile_and_declared_clients(personas, client_for):
     assert response.redirect_chain == [(f"/organisations/{company.pk}/", 302)]
     page = response.content.decode()
     assert "The organisation is saved." in page
-    assert "Veilig Netwerk Nederland B.V." in page
+    assert "Veilig Netwerk Nederland B.V." not in page
     assert "Amersfoort" in page
     assert "https://veilignetwerk.example" in page
     after = snapshot(company)
-    assert after["name"] == "Veilig Netwerk Nederland B.V."
+    # Admins do not rename: coordinators name organisations in recipient lists.
+    assert after["name"] == "Veilig Netwerk B.V."
     assert after["city"] == "Amersfoort"
     assert after["website"] == "https://veilignetwerk.example"
     assert after["description"] == "Netwerkbeveiliging voor de zorg."
@@ -226,26 +227,65 @@ def test_admin_edits_profile_and_declared_clients(personas, client_for):
     event = AuditEvent.objects.get(action="organisation.update")
     assert event.actor == personas.member_admin
     assert event.object_id == str(company.pk)
-    assert set(event.data["changed"]) == {"name", "city", "website", "description", "clients"}
+    assert set(event.data["changed"]) == {"city", "website", "description", "clients"}
 
 
-def test_admin_form_has_no_kind_umbrella_or_vetting(personas, client_for):
+def test_coordinator_renames_an_organisation(personas, client_for):
+    company = personas.member_company
+    response = client_for("coordinator").post(
+        f"/organisations/{company.pk}/edit/",
+        {
+            "name": "  Veilig Netwerk Nederland B.V. ",
+            "kind": company.kind,
+            "city": "Amersfoort",
+            "website": "https://veilignetwerk.example",
+            "description": "Netwerkbeveiliging voor de zorg.",
+            "clients": [personas.hospital.pk],
+        },
+        follow=True,
+    )
+    assert response.redirect_chain == [(f"/organisations/{company.pk}/", 302)]
+    page = response.content.decode()
+    assert "The organisation is saved." in page
+    assert "Veilig Netwerk Nederland B.V." in page
+    assert "Amersfoort" in page
+    after = snapshot(company)
+    assert after["name"] == "Veilig Netwerk Nederland B.V."
+    assert after["kind"] == OrganisationKind.MEMBER_COMPANY
+    assert after["city"] == "Amersfoort"
+    assert after["website"] == "https://veilignetwerk.example"
+    assert after["description"] == "Netwerkbeveiliging voor de zorg."
+    assert after["clients"] == [personas.hospital.pk]
+    event = AuditEvent.objects.get(action="organisation.update")
+    assert event.actor == personas.coordinator
+    assert event.object_id == str(company.pk)
+    assert set(event.data["changed"]) == {"name", "city", "website", "description"}
+
+
+def test_admin_form_has_no_name_kind_umbrella_or_vetting(personas, client_for):
     page = client_for("requester").get(f"/organisations/{personas.hospital.pk}/edit/")
     assert page.status_code == 200
     content = page.content.decode()
-    assert 'name="name"' in content
+    assert 'name="city"' in content
     assert 'name="clients"' in content
-    for field in ("kind", "umbrella", "vetted"):
+    for field in ("name", "kind", "umbrella", "vetted"):
         assert f'name="{field}"' not in content
+    # The coordinator's form for the same organisation has them, except the vetting.
+    page = client_for("coordinator").get(f"/organisations/{personas.hospital.pk}/edit/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    for field in ("name", "kind", "city", "umbrella", "clients"):
+        assert f'name="{field}"' in content
+    assert 'name="vetted"' not in content
 
 
-def test_forged_kind_umbrella_and_vetting_are_ignored_for_admins(personas, client_for):
+def test_forged_name_kind_umbrella_and_vetting_are_ignored_for_admins(personas, client_for):
     hospital = personas.hospital
     before = snapshot(hospital)
     response = client_for("requester").post(
         f"/organisations/{hospital.pk}/edit/",
         {
-            "name": "Ziekenhuis Noorderlicht",
+            "name": "Veilig Netwerk B.V.",
             "city": "Groningen",
             "website": "",
             "description": "",
@@ -256,6 +296,7 @@ def test_forged_kind_umbrella_and_vetting_are_ignored_for_admins(personas, clien
     )
     assert response.status_code == 302
     after = snapshot(hospital)
+    assert after["name"] == "Ziekenhuis Noorderlicht"
     assert after["kind"] == OrganisationKind.HOSPITAL
     assert after["umbrella_id"] == personas.umbrella_org.pk
     assert after["vetted_at"] == before["vetted_at"] is not None
@@ -285,9 +326,6 @@ def test_outsider_may_not_edit_another_organisation(personas, client_for):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"name": ""}, "This field is required."),
-        ({"name": "   "}, "This field is required."),
-        ({"name": "x" * 201}, "Ensure this value has at most 200 characters (it has 201)."),
         ({"website": "niet een adres"}, "Enter a valid URL."),
         ({"website": "javascript:alert(1)"}, "Enter a valid URL."),
         ({"city": "c" * 101}, "Ensure this value has at most 100 characters (it has 101)."),
@@ -309,6 +347,61 @@ def test_bad_edit_input_is_refused_and_changes_nothing(personas, client_for, cha
     assert response.status_code == 200
     assert message in response.content.decode()
     assert snapshot(company) == before
+    assert not AuditEvent.objects.filter(action="organisation.update").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"name": ""}, "This field is required."),
+        ({"name": "   "}, "This field is required."),
+        ({"name": "x" * 201}, "Ensure this value has at most 200 characters (it has 201)."),
+        ({"kind": "pirates"}, "Select a valid choice. pirates is not one of"),
+        ({"kind": ""}, "This field is required."),
+        ({"website": "niet een adres"}, "Enter a valid URL."),
+        ({"clients": ["999999"]}, "Select a valid choice."),
+    ],
+)
+def test_bad_coordinator_edit_input_is_refused_and_changes_nothing(
+    personas, client_for, change, message
+):
+    company = personas.member_company
+    before = snapshot(company)
+    data = {
+        "name": "Nieuwe naam",
+        "kind": OrganisationKind.CARE,
+        "city": "Nieuwe stad",
+        "website": "https://nieuw.example",
+        "description": "Nieuw",
+        "clients": [personas.hospital.pk],
+    } | change
+    response = client_for("coordinator").post(f"/organisations/{company.pk}/edit/", data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert snapshot(company) == before
+    assert not AuditEvent.objects.filter(action="organisation.update").exists()
+
+
+def test_declaring_an_unvetted_organisation_as_client_is_refused(personas, client_for):
+    """A declared client widens TLP:AMBER: only approved organisations qualify."""
+    _, unvetted = unvetted_person()
+    company = personas.member_company
+    before = snapshot(company)
+    for persona in ("member_admin", "coordinator"):
+        client = client_for(persona)
+        form = client.get(f"/organisations/{company.pk}/edit/").content.decode()
+        assert "Ziekenhuis Noorderlicht" in form
+        assert "Nieuwe Zorg Stichting" not in form
+        data = {"city": "Utrecht", "clients": [personas.hospital.pk, unvetted.pk]}
+        if persona == "coordinator":
+            data |= {"name": company.name, "kind": company.kind}
+        response = client.post(f"/organisations/{company.pk}/edit/", data)
+        assert response.status_code == 200
+        assert (
+            f"Select a valid choice. {unvetted.pk} is not one of the available choices."
+            in response.content.decode()
+        )
+        assert snapshot(company) == before
     assert not AuditEvent.objects.filter(action="organisation.update").exists()
 
 
@@ -454,10 +547,10 @@ def test_an_umbrella_must_be_an_umbrella_organisation(personas, client_for):
 # --- memberships ---------------------------------------------------------------------
 
 
-def test_admin_adds_a_person_by_email(personas, client_for):
+def test_coordinator_adds_a_person_by_email(personas, client_for):
     company = personas.member_company
     newcomer = make_user("nieuw@veilignetwerk.test", full_name="Noor Nieuw")
-    response = client_for("member_admin").post(
+    response = client_for("coordinator").post(
         f"/organisations/{company.pk}/people/",
         {"email": "  Nieuw@VeiligNetwerk.test ", "role": "member"},
         follow=True,
@@ -468,16 +561,58 @@ def test_admin_adds_a_person_by_email(personas, client_for):
     assert "nieuw@veilignetwerk.test" in page
     assert Membership.objects.get(user=newcomer, organisation=company).role == "member"
     event = AuditEvent.objects.get(action="membership.add")
-    assert event.actor == personas.member_admin
+    assert event.actor == personas.coordinator
     assert event.object_type == "members.organisation"
     assert event.object_id == str(company.pk)
     assert event.data == {"user": newcomer.pk, "role": "member"}
 
 
+def test_an_admin_cannot_add_people_directly(personas, client_for):
+    """Admins invite; nobody is put into an organisation without consent."""
+    company = personas.member_company
+    make_user("nieuw@veilignetwerk.test")
+    before = memberships(company)
+    response = client_for("member_admin").post(
+        f"/organisations/{company.pk}/people/",
+        {"email": "nieuw@veilignetwerk.test", "role": "member"},
+    )
+    assert response.status_code == 403
+    assert memberships(company) == before
+    assert not AuditEvent.objects.exists()
+
+
+def test_an_admin_calling_the_add_service_is_refused(personas):
+    from django.core.exceptions import PermissionDenied
+
+    from ttc.members.services import membership_add
+
+    company = personas.member_company
+    newcomer = make_user("nieuw@veilignetwerk.test")
+    before = memberships(company)
+    with pytest.raises(PermissionDenied):
+        membership_add(
+            actor=personas.member_admin, organisation=company, person=newcomer, role="member"
+        )
+    assert memberships(company) == before
+    assert not AuditEvent.objects.exists()
+
+
+def test_the_add_form_is_shown_to_coordinators_only(personas, client_for):
+    url = f"/organisations/{personas.member_company.pk}/"
+    admin_page = client_for("member_admin").get(url).content.decode()
+    assert "Edit organisation" in admin_page
+    assert "admin@veilignetwerk.test" in admin_page
+    assert "Add a person" not in admin_page
+    assert f'action="{url}people/"' not in admin_page
+    coordinator_page = client_for("coordinator").get(url).content.decode()
+    assert "Add a person" in coordinator_page
+    assert f'action="{url}people/"' in coordinator_page
+
+
 def test_adding_an_unknown_email_is_refused(personas, client_for):
     company = personas.member_company
     before = memberships(company)
-    response = client_for("member_admin").post(
+    response = client_for("coordinator").post(
         f"/organisations/{company.pk}/people/",
         {"email": "onbekend@nergens.test", "role": "member"},
         follow=True,
@@ -501,7 +636,7 @@ def test_adding_an_unknown_email_is_refused(personas, client_for):
 def test_adding_with_bad_input_is_refused(personas, client_for, data, message):
     company = personas.member_company
     before = memberships(company)
-    response = client_for("member_admin").post(
+    response = client_for("coordinator").post(
         f"/organisations/{company.pk}/people/", data, follow=True
     )
     assert message in response.content.decode()
@@ -512,7 +647,7 @@ def test_adding_with_bad_input_is_refused(personas, client_for, data, message):
 def test_adding_someone_who_already_belongs_is_refused(personas, client_for):
     company = personas.member_company
     before = memberships(company)
-    response = client_for("member_admin").post(
+    response = client_for("coordinator").post(
         f"/organisations/{company.pk}/people/",
         {"email": "expert@veilignetwerk.test", "role": "admin"},
         follow=True,
@@ -648,12 +783,17 @@ def test_plain_member_may_not_change_roles_or_remove(personas, client_for):
 def test_membership_changes_need_post(personas, client_for):
     company = personas.member_company
     membership = Membership.objects.get(user=personas.expert, organisation=company)
+    before = memberships(company)
+    assert client_for("coordinator").get(f"/organisations/{company.pk}/people/").status_code == 405
     client = client_for("member_admin")
-    assert client.get(f"/organisations/{company.pk}/people/").status_code == 405
+    # Adding is the coordinators' alone, whatever the method.
+    assert client.get(f"/organisations/{company.pk}/people/").status_code == 403
     assert (
         client.get(f"/organisations/{company.pk}/people/{membership.pk}/remove/").status_code == 405
     )
     assert Membership.objects.filter(pk=membership.pk).exists()
+    assert memberships(company) == before
+    assert not AuditEvent.objects.exists()
 
 
 def test_saving_without_changes_records_no_changes(personas, client_for):
@@ -709,8 +849,42 @@ def test_an_inactive_or_deleted_account_cannot_be_added(personas, client_for):
     make_user("verwijderd@elders.test", deleted_at=timezone.now())
     before = memberships(company)
     for email in ("weg@elders.test", "verwijderd@elders.test"):
-        response = client_for("member_admin").post(
+        response = client_for("coordinator").post(
             f"/organisations/{company.pk}/people/", {"email": email, "role": "member"}, follow=True
         )
         assert "No one on the platform has this address." in response.content.decode()
     assert memberships(company) == before
+    assert not AuditEvent.objects.exists()
+
+
+def test_related_organisations_are_named_only_to_who_may_see_them(personas, client_for):
+    """A person of an unvetted organisation sees only their own organisation: its page
+    and the API do not name the clients or the umbrella a coordinator set for it."""
+    person, organisation = unvetted_person()
+    organisation.clients.add(personas.hospital)
+    organisation.umbrella = personas.umbrella_org
+    organisation.save(update_fields=["umbrella"])
+    client = Client()
+    client.force_login(person)
+
+    page = client.get(f"/organisations/{organisation.pk}/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Nieuwe Zorg Stichting" in content
+    assert "Ziekenhuis Noorderlicht" not in content
+    assert "Zorgkoepel Nederland" not in content
+    assert f"/organisations/{personas.umbrella_org.pk}/" not in content
+
+    api = client.get(f"/api/v1/organisations/{organisation.pk}")
+    assert api.status_code == 200
+    assert api.json()["client_ids"] == []
+    assert api.json()["umbrella_id"] is None
+    assert "Ziekenhuis Noorderlicht" not in api.content.decode()
+
+    # Who may see them, sees them named.
+    content = client_for("coordinator").get(f"/organisations/{organisation.pk}/").content.decode()
+    assert "Ziekenhuis Noorderlicht" in content
+    assert "Zorgkoepel Nederland" in content
+    api = client_for("coordinator").get(f"/api/v1/organisations/{organisation.pk}").json()
+    assert api["client_ids"] == [personas.hospital.pk]
+    assert api["umbrella_id"] == personas.umbrella_org.pk

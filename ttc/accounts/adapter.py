@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from allauth.account import app_settings
@@ -10,6 +11,7 @@ from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
+from django.utils import timezone
 
 from ttc.core import audit
 
@@ -35,12 +37,19 @@ class AccountAdapter(DefaultAccountAdapter):
         audit.record(actor=user, action=f"security.{action}", obj=user, summary=action)
 
     def is_reauthentication_required(self, *, app: str, **kwargs: Any) -> bool:
-        """Right after signing in (within the reauthentication window) a person is
-        not asked again for the password they just typed: the platform sends
-        them straight on to set up two-factor authentication and recovery codes."""
-        if app == "allauth.mfa" and self._signed_in_just_now():
+        """A person the platform sends to set up a first second factor right after
+        signing in is not asked again for the password they just typed, for that
+        set-up only (the authenticator and its recovery codes). Any later change
+        to their second factor asks for it again."""
+        if app == "allauth.mfa" and self._signed_in_just_now() and self._first_set_up():
             return False
         return super().is_reauthentication_required(app=app, **kwargs)
+
+    @staticmethod
+    def _first_set_up() -> bool:
+        window = timedelta(seconds=app_settings.REAUTHENTICATION_TIMEOUT)
+        authenticators = Authenticator.objects.filter(user=context.request.user)
+        return not authenticators.filter(created_at__lt=timezone.now() - window).exists()
 
     @staticmethod
     def _signed_in_just_now() -> bool:

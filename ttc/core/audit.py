@@ -85,6 +85,10 @@ class ChainReport:
     checked: int
     first_broken_id: int | None
     reason: str = ""
+    #: The last event's id and hash. Kept outside the database, it later proves
+    #: that nothing was cut from the end of the chain (see `holds_head`).
+    head_id: int | None = None
+    head_hash: str = ""
 
     @property
     def intact(self) -> bool:
@@ -97,11 +101,20 @@ def verify_chain() -> ChainReport:
 
     expected_prev = GENESIS_HASH
     checked = 0
+    head_id = None
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
         if event.prev_hash != expected_prev:
             return ChainReport(checked, event.pk, "does not link to the event before it")
         if event.compute_hash() != event.hash:
             return ChainReport(checked, event.pk, "its content was changed")
         expected_prev = event.hash
+        head_id = event.pk
         checked += 1
-    return ChainReport(checked, None)
+    return ChainReport(checked, None, head_id=head_id if checked else None, head_hash=expected_prev)
+
+
+def holds_head(head_id: int, head_hash: str) -> bool:
+    """Whether an earlier head is still in the chain, unchanged."""
+    from ttc.core.models import AuditEvent
+
+    return AuditEvent.objects.filter(pk=head_id, hash=head_hash).exists()

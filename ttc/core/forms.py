@@ -16,6 +16,15 @@ from ttc.members.models import Organisation
 MAX_NAMED_PEOPLE = 200
 
 
+class OrganisationChoiceField(forms.ModelMultipleChoiceField):
+    """Approved organisations, each with its kind and city so that two of the
+    same name cannot be confused."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        details = ", ".join(part for part in (obj.get_kind_display(), obj.city) if part)
+        return f"{obj.name} ({details})"
+
+
 class LabelledForm(forms.Form):
     """The TLP label and its named recipients, shared by every labelled form."""
 
@@ -31,9 +40,9 @@ class LabelledForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("E-mail addresses of people on the platform, one per line."),
     )
-    organisations = forms.ModelMultipleChoiceField(
+    organisations = OrganisationChoiceField(
         label=_("Named organisations (TLP:AMBER, TLP:AMBER+STRICT)"),
-        queryset=Organisation.objects.all(),
+        queryset=Organisation.objects.vetted(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )

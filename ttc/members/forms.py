@@ -14,7 +14,9 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "city", "website", "description", "clients"]
+        # Not the name: coordinators name organisations in recipient lists, so a
+        # member may not take another's name.
+        fields = ["city", "website", "description", "clients"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "clients": forms.SelectMultiple(attrs={"size": 8}),
@@ -24,7 +26,8 @@ class OrganisationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only organisations the editor may see (and those already declared):
         # the choices must not list what the access policy hides.
-        clients = Organisation.objects.all()
+        # Declaring a client widens TLP:AMBER: only approved organisations qualify.
+        clients = Organisation.objects.vetted()
         if user is not None:
             clients = clients.visible_to(user)
             if self.instance.pk:

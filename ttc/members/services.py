@@ -9,13 +9,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ttc.core import audit
-from ttc.members.models import MEMBER_KINDS, Membership, MemberStatus, Organisation
+from ttc.members.models import (
+    LANGUAGES,
+    MEMBER_KINDS,
+    PROVINCES,
+    Membership,
+    MemberStatus,
+    Organisation,
+    Skill,
+)
 
 if TYPE_CHECKING:
     from ttc.accounts.models import User
 
 #: Fields only coordinators may change.
-COORDINATOR_FIELDS = {"kind", "umbrella"}
+COORDINATOR_FIELDS = {"name", "kind", "umbrella"}
 
 
 def can_manage(user: User, organisation: Organisation) -> bool:
@@ -65,9 +73,12 @@ def organisation_update(
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _require_manager(actor, organisation)
     if not actor.is_coordinator and COORDINATOR_FIELDS & fields.keys():
-        raise PermissionDenied(_("Only coordinators change the kind or umbrella."))
+        raise PermissionDenied(_("Only coordinators change the name, kind or umbrella."))
     if organisation in clients:
         raise ValidationError(_("An organisation cannot be its own client."))
+    if any(client.status != MemberStatus.APPROVED for client in clients):
+        # Declaring a client widens TLP:AMBER: only approved organisations qualify.
+        raise ValidationError(_("Only approved organisations can be declared as clients."))
     changed = sorted(name for name, value in fields.items() if getattr(organisation, name) != value)
     for name, value in fields.items():
         setattr(organisation, name, value)
@@ -91,7 +102,10 @@ def organisation_update(
 def membership_add(
     *, actor: User, organisation: Organisation, person: User, role: str
 ) -> Membership:
-    _require_manager(actor, organisation)
+    """A coordinator puts an existing account into an organisation. Admins
+    invite people instead, who then accept: nobody is added without consent."""
+    if not actor.is_coordinator:
+        raise PermissionDenied(_("Only coordinators add people directly; admins invite them."))
     membership, created = Membership.objects.get_or_create(
         user=person, organisation=organisation, defaults={"role": role}
     )
@@ -150,3 +164,66 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
         summary=f"{membership.user.email} left {membership.organisation.name}",
         data={"user": membership.user_id},
     )
+
+
+#: Members in these states have nothing left to offer.
+_CLOSED_STATES = (MemberStatus.REJECTED, MemberStatus.WITHDRAWN, MemberStatus.ENDED)
+MAX_CAPACITY_HOURS = 400
+
+
+@transaction.atomic
+def member_offer_update(
+    *,
+    actor: User,
+    organisation: Organisation,
+    capacity_hours: int,
+    expertise: Sequence[Skill],
+    regions: Sequence[str],
+    languages: Sequence[str],
+) -> Organisation:
+    """A member's admin says what the member offers: hours per week, areas of
+    expertise, regions and languages. Matching reads these."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if organisation.pk not in actor.admin_organisation_ids:
+        raise PermissionDenied(_("Only the organisation's admins change what it offers."))
+    if organisation.kind not in MEMBER_KINDS:
+        raise ValidationError(_("Only members offer help."))
+    if organisation.status in _CLOSED_STATES:
+        raise ValidationError(
+            _("%(name)s is no longer a member (“%(status)s”).")
+            % {"name": organisation.name, "status": organisation.get_status_display()}
+        )
+    errors: dict[str, str] = {}
+    if not 1 <= capacity_hours <= MAX_CAPACITY_HOURS:
+        errors["capacity_hours"] = _("Offer between 1 and %(max)s hours per week.") % {
+            "max": MAX_CAPACITY_HOURS
+        }
+    if not expertise:
+        errors["expertise"] = _("Choose at least one area of expertise.")
+    if not regions or not set(regions) <= {code for code, _label in PROVINCES}:
+        errors["regions"] = _("Choose one or more provinces from the list.")
+    if not languages or not set(languages) <= {code for code, _label in LANGUAGES}:
+        errors["languages"] = _("Choose one or more languages from the list.")
+    if errors:
+        raise ValidationError(errors)
+    values = {
+        "capacity_hours": capacity_hours,
+        "regions": sorted(set(regions)),
+        "languages": sorted(set(languages)),
+    }
+    changed = sorted(name for name, value in values.items() if getattr(organisation, name) != value)
+    for name, value in values.items():
+        setattr(organisation, name, value)
+    organisation.save(update_fields=list(values))
+    before = set(organisation.expertise.values_list("pk", flat=True))
+    organisation.expertise.set(expertise)
+    if before != {skill.pk for skill in expertise}:
+        changed.append("expertise")
+    audit.record(
+        actor=actor,
+        action="member.offer",
+        obj=organisation,
+        summary=f"{organisation.name}: {', '.join(changed) or 'no changes'}",
+        data={"changed": changed, "capacity_hours": capacity_hours},
+    )
+    return organisation

@@ -66,6 +66,8 @@ def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     organisation = _get_organisation_for_user(request, pk)
     may_manage = services.can_manage(request.user, organisation)
     shows_people = may_manage or pk in request.user.organisation_ids
+    visible = Organisation.objects.visible_to(request.user)
+    umbrella = organisation.umbrella
     return render(
         request,
         "members/organisation_detail.html",
@@ -75,9 +77,10 @@ def organisation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             "memberships": organisation.memberships.select_related("user")
             if shows_people
             else None,
-            "clients": organisation.clients.all(),
-            "care_members": organisation.care_members.all(),
-            "add_form": MembershipAddForm() if may_manage else None,
+            "umbrella": umbrella if umbrella and visible.filter(pk=umbrella.pk).exists() else None,
+            "clients": organisation.clients.filter(pk__in=visible.values("pk")),
+            "care_members": organisation.care_members.filter(pk__in=visible.values("pk")),
+            "add_form": MembershipAddForm() if request.user.is_coordinator else None,
             "role_choices": Membership.Role.choices,
         },
     )
@@ -120,7 +123,7 @@ def organisation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "members/organisation_form.html", {"form": form})
 
 
-@login_required
+@coordinator_required
 @require_POST
 def membership_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = _get_managed_organisation(request, pk)
