@@ -421,7 +421,7 @@ def test_data_export_holds_my_data_and_no_secrets(personas, client_for):
     )
     assert Notification.objects.filter(recipient=expert).count() == 1
 
-    response = client_for("expert").get(reverse("account_export"))
+    response = client_for("expert").post(reverse("account_export"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert response["Content-Disposition"].startswith("attachment;")
@@ -442,10 +442,33 @@ def test_data_export_holds_my_data_and_no_secrets(personas, client_for):
 
 
 def test_data_export_is_only_for_the_signed_in_person(db):
-    response = Client().get(reverse("account_export"))
+    response = Client().post(reverse("account_export"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
     assert events("account.export") == 0
+
+
+def test_data_export_is_a_post_so_no_other_site_can_trigger_it(personas, client_for):
+    client = client_for("expert")
+    # A link or an image on another site makes a GET: it exports nothing.
+    response = client.get(reverse("account_export"))
+    assert response.status_code == 405
+    assert events("account.export") == 0
+    # A form on another site posts without this site's CSRF token: refused.
+    cross_site = Client(enforce_csrf_checks=True)
+    cross_site.force_login(personas.expert)
+    assert cross_site.post(reverse("account_export")).status_code == 403
+    assert events("account.export") == 0
+
+
+def test_account_page_offers_the_export_as_a_form_with_a_csrf_token(personas, client_for):
+    page = client_for("expert").get(reverse("account")).content.decode()
+    url = re.escape(reverse("account_export"))
+    form = re.search(rf'<form method="post" action="{url}"[^>]*>(.*?)</form>', page, re.S)
+    assert form, "the export is a POST form"
+    assert 'name="csrfmiddlewaretoken"' in form.group(1)
+    assert escape(in_language("Download my data")) in form.group(1)
+    assert f'href="{reverse("account_export")}"' not in page
 
 
 # Account deletion ---------------------------------------------------------------------------
@@ -569,3 +592,21 @@ def test_anonymous_cannot_reach_account_pages(db):
         assert response["Location"].startswith(reverse("account_login"))
     response = client.post(reverse("account_delete"), {"password": PASSWORD, "confirm": "on"})
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_changing_an_existing_second_factor_asks_for_the_password_again(personas):
+    """Only the first set-up right after sign-in skips re-authentication."""
+    from allauth.mfa.models import Authenticator
+    from django.utils import timezone
+
+    Authenticator.objects.filter(user=personas.expert).update(
+        created_at=timezone.now() - timezone.timedelta(days=30)
+    )
+    client = Client()
+    login(client, personas.expert.email)
+    client.post(reverse("mfa_authenticate"), {"code": current_totp_code(personas.expert)})
+    assert signed_in_user_id(client) == str(personas.expert.pk)
+
+    response = client.get(reverse("mfa_generate_recovery_codes"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))

@@ -131,7 +131,10 @@ PRODUCTION_VARIABLES = (
     "TTC_ENV",
     "TTC_VAR_DIR",
     "EMAIL_BACKEND",
+    "EMAIL_USE_TLS",
     "REDIS_URL",
+    "SITE_URL",
+    "TTC_BEHIND_PROXY",
 )
 
 
@@ -160,6 +163,7 @@ def production(**overrides: str | None) -> dict[str, str]:
         "SECRET_KEY": GOOD_SECRET,
         "ALLOWED_HOSTS": "platform.techtegencorona.nl",
         "DATABASE_URL": "postgres://ttc:geheim@db.internal:5432/ttc",
+        "SITE_URL": "https://platform.techtegencorona.nl",
     }
     for key, value in overrides.items():
         if value is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -47,13 +48,23 @@ if PRODUCTION:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", []) or [_require("ALLOWED_HOSTS")]
     DATABASE_URL = _require("DATABASE_URL")
     DEBUG = env_bool("DEBUG", False)
+    if DEBUG:
+        raise EnvError("DEBUG must be off when TTC_ENV=production: it shows settings and code")
+    # Links in e-mail point here: a wrong or plain-http address sends people's
+    # verification and reset links somewhere else, or over the wire unencrypted.
+    SITE_URL = _require("SITE_URL").rstrip("/")
+    _site = urlsplit(SITE_URL)
+    if _site.scheme != "https" or not _site.hostname:
+        raise EnvError(
+            f"SITE_URL must be an https:// address when TTC_ENV=production, not {SITE_URL!r}"
+        )
 else:
     SECRET_KEY = env_str("SECRET_KEY") or _local_secret_key()
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
     DATABASE_URL = env_str("DATABASE_URL")
     DEBUG = env_bool("DEBUG", True)
+    SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -228,6 +239,11 @@ _EMAIL_BACKEND = env_str(
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "ttc.core.mail.OutboxBackend",
 )
 TTC_EMAIL_OUTBOX = _EMAIL_BACKEND == "ttc.core.mail.OutboxBackend"
+if PRODUCTION and TTC_EMAIL_OUTBOX:
+    raise EnvError(
+        "EMAIL_BACKEND must not be the development outbox (ttc.core.mail.OutboxBackend) "
+        "when TTC_ENV=production: it shows every e-mail, with its links, at /outbox/"
+    )
 MAILERS: dict[str, dict[str, Any]] = {"default": {"BACKEND": _EMAIL_BACKEND}}
 if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
@@ -235,7 +251,7 @@ if _EMAIL_BACKEND.endswith("smtp.EmailBackend"):
         "port": env_int("EMAIL_PORT", 25, minimum=1),
         "username": env_str("EMAIL_HOST_USER"),
         "password": env_str("EMAIL_HOST_PASSWORD"),
-        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "use_tls": env_bool("EMAIL_USE_TLS", PRODUCTION),
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TechTegenCorona <noreply@techtegencorona.nl>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -261,9 +277,13 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# Trust X-Forwarded-Proto only behind a proxy that sets it (and strips what a
+# client sends): otherwise anyone could make a plain-http request look secure.
+TTC_BEHIND_PROXY = env_bool("TTC_BEHIND_PROXY", False)
+if TTC_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

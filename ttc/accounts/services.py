@@ -113,11 +113,47 @@ def account_export(*, user: User) -> dict[str, Any]:
     }
 
 
+def _ensure_no_organisation_loses_its_admin(user: User) -> None:
+    """Refuse when `user` is the only admin of an organisation with other people.
+
+    An organisation where they are the only person may lose its admin: nobody is
+    left behind who needs one. The organisations are locked (in a fixed order) so
+    that two admins deleting themselves at once cannot both pass this check.
+    """
+    from ttc.members.models import Membership, Organisation
+
+    organisations = list(
+        Organisation.objects.select_for_update(of=("self",))
+        .filter(memberships__user=user, memberships__role=Membership.Role.ADMIN)
+        .order_by("pk")
+    )
+    stranded = []
+    for organisation in organisations:
+        others = Membership.objects.filter(organisation=organisation).exclude(user=user)
+        if others.exists() and not others.filter(role=Membership.Role.ADMIN).exists():
+            stranded.append(organisation)
+    if stranded:
+        raise ValidationError(
+            [
+                ValidationError(
+                    _("Make someone else admin of %(organisation)s first."),
+                    code="only_admin",
+                    params={"organisation": organisation.name},
+                )
+                for organisation in sorted(stranded, key=lambda o: o.name)
+            ]
+        )
+
+
 @transaction.atomic
 def account_delete(*, user: User) -> None:
     """Delete a person: personal data goes, contributions stay under
-    "Deleted account", and the audit log keeps that it happened."""
+    "Deleted account", and the audit log keeps that it happened.
+
+    Refused (ValidationError, nothing changed) while they are the only admin of
+    an organisation that has other people."""
     user = User.objects.select_for_update().get(pk=user.pk)
+    _ensure_no_organisation_loses_its_admin(user)
     audit.record(actor=user, action="account.delete", obj=user, summary="Account deleted")
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()

@@ -71,6 +71,7 @@ def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def account_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = services.account_export(user=request.user)
     response = HttpResponse(
@@ -85,10 +86,14 @@ def account_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.account_delete(user=request.user)
-        logout(request)
-        messages.success(request, _("Your account is deleted."))
-        return redirect("home")
+        try:
+            services.account_delete(user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            logout(request)
+            messages.success(request, _("Your account is deleted."))
+            return redirect("home")
     if request.method == "POST":
         return _account_page(request, delete_form=form)
     return redirect("account")

@@ -6,6 +6,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -56,6 +57,10 @@ class Command(BaseCommand):
         parser.add_argument("--experts", type=int, default=2000)
 
     def handle(self, *args: Any, companies: int, experts: int, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo loads published demo log-ins; it never runs in production"
+            )
         if companies < 3 or experts < 3:
             raise CommandError("Seed at least 3 member companies and 3 experts.")
         started = time.perf_counter()
