@@ -125,6 +125,9 @@ def membership_add(
 
 
 def _ensure_an_admin_remains(membership: Membership) -> None:
+    # Lock the organisation: two admins demoting each other at once must not
+    # both succeed and leave it without one.
+    Organisation.objects.select_for_update().filter(pk=membership.organisation_id).first()
     others = Membership.objects.filter(
         organisation_id=membership.organisation_id, role=Membership.Role.ADMIN
     ).exclude(pk=membership.pk)
