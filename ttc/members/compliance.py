@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 #: Reminders go out this many days before a tax statement expires.
 TAX_REMINDER_DAYS = (30, 7)
+#: How long coordinators may give members to accept a new Code of Conduct.
+MIN_ACCEPTANCE_DAYS, MAX_ACCEPTANCE_DAYS = 1, 365
 
 
 class Issue:
@@ -111,6 +113,15 @@ def code_publish(
     """Publish a new version. Every member's admins must accept it in time."""
     if not actor.is_coordinator:
         raise PermissionDenied(_("Only coordinators publish the Code of Conduct."))
+    if not summary.strip():
+        raise ValidationError(_("Say what changed in this version."))
+    if not body.strip():
+        raise ValidationError(_("Write the text of the Code of Conduct."))
+    if not MIN_ACCEPTANCE_DAYS <= acceptance_days <= MAX_ACCEPTANCE_DAYS:
+        raise ValidationError(
+            _("Give members between %(min)d and %(max)d days to accept."),
+            params={"min": MIN_ACCEPTANCE_DAYS, "max": MAX_ACCEPTANCE_DAYS},
+        )
     criteria = [text.strip() for text in criteria if text.strip()]
     if not criteria:
         raise ValidationError(_("A Code of Conduct needs at least one criterion to vet against."))
@@ -216,7 +227,7 @@ def daily_checks(*, today: date | None = None) -> DailyReport:
     today = today or timezone.localdate()
     report = DailyReport()
     for organisation in Organisation.objects.members().filter(
-        status=MemberStatus.SUSPENDED, suspended_until__lt=today
+        status=MemberStatus.SUSPENDED, suspended_until__lte=today
     ):
         membership_reinstate(actor=None, organisation=organisation)
         report.reinstated.append(organisation.pk)
@@ -242,15 +253,19 @@ def _tax_reminders(organisation: Organisation, today: date) -> int:
     if statement is None:
         return 0
     days_left = (statement.expires_on - today).days
-    sent = 0
-    for days in TAX_REMINDER_DAYS:
-        if 0 < days_left <= days:
-            sent += _remind_once(
-                organisation,
-                f"tax_expiry_{days}",
-                str(statement.pk),
-                _("The tax statement of %(name)s expires on %(date)s")
-                % {"name": organisation.name, "date": statement.expires_on.isoformat()},
-                _("Upload a new “verklaring betalingsgedrag” before then:"),
-            )
-    return sent
+    windows = [days for days in TAX_REMINDER_DAYS if 0 < days_left <= days]
+    if not windows:
+        return 0
+    # Only the most urgent reminder: a check that did not run for a while
+    # sends one message, not every one it missed.
+    days = min(windows)
+    return int(
+        _remind_once(
+            organisation,
+            f"tax_expiry_{days}",
+            str(statement.pk),
+            _("The tax statement of %(name)s expires on %(date)s")
+            % {"name": organisation.name, "date": statement.expires_on.isoformat()},
+            _("Upload a new “verklaring betalingsgedrag” before then:"),
+        )
+    )
