@@ -15,14 +15,26 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """The menu for the person's role, and their unread count."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [(_("Home"), reverse("home"))], "unread_count": 0}
+        return {
+            "nav_items": [
+                (_("Home"), reverse("home")),
+                (_("Members"), reverse("directory")),
+                (_("Join"), reverse("apply")),
+            ],
+            "unread_count": 0,
+        }
     items = [
         (_("Dashboard"), reverse("dashboard")),
         (_("Announcements"), reverse("announcement_list")),
+        (_("Members"), reverse("directory")),
     ]
-    if user.role != Role.VISITOR:
+    if user.role == Role.VISITOR:
+        items.append((_("Join"), reverse("apply")))
+    else:
         items.append((_("Organisations"), reverse("organisation_list")))
     if user.is_coordinator:
+        items.append((_("Vetting"), reverse("review_queue")))
+        items.append((_("Breach reports"), reverse("breach_list")))
         items.append((_("Audit log"), reverse("audit_log")))
         if settings.TTC_EMAIL_OUTBOX:
             items.append((_("Outbox"), reverse("outbox")))

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ttc.core import audit
 from ttc.core.notify import notify_people
@@ -33,6 +34,7 @@ from ttc.members.models import (
     CodeOfConduct,
     Consent,
     Criterion,
+    ExpertSkill,
     Membership,
     MemberStatus,
     Organisation,
@@ -163,6 +165,10 @@ class ApplicationData:
     languages: Sequence[str] = ()
     tax_statement: UploadedFile | None = None
     tax_statement_date: date | None = None
+    #: Independent experts only: the date of their certificate of conduct, and
+    #: the level they claim in their skills (refined later in their profile).
+    vog_date: date | None = None
+    skill_level: int = ExpertSkill.Level.EXPERIENCED
 
 
 def _record_consents(*, user: User, organisation: Organisation | None, code: CodeOfConduct) -> None:
@@ -182,11 +188,43 @@ def _record_consents(*, user: User, organisation: Organisation | None, code: Cod
     )
 
 
+DUPLICATE_APPLICATION = gettext_lazy(
+    "This establishment (same KvK and establishment number) has already applied or is "
+    "a member. Ask the person who applied to add you to the organisation."
+)
+
+
+def pending_company(kvk_number: str, establishment_number: str) -> Organisation | None:
+    """The company already applied or a member with this KvK and establishment
+    number, unless that application was rejected or withdrawn."""
+    return (
+        Organisation.objects.member_companies()
+        .filter(kvk_number=kvk_number, establishment_number=establishment_number)
+        .exclude(status__in=(MemberStatus.REJECTED, MemberStatus.WITHDRAWN))
+        .first()
+    )
+
+
+def _refuse_duplicate(data: ApplicationData) -> None:
+    if connection.vendor == "postgresql":
+        # Two clicks on "apply" arrive together: the second waits here until the
+        # first commits, then sees its organisation. (SQLite writers queue already.)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                [f"application:{data.kvk_number}:{data.establishment_number}"],
+            )
+    if pending_company(data.kvk_number, data.establishment_number) is not None:
+        raise ValidationError(DUPLICATE_APPLICATION, code="duplicate")
+
+
 @transaction.atomic
 def application_submit(*, applicant: User, data: ApplicationData) -> Organisation:
     """A company or an independent expert applies. The applicant becomes the
     organisation's admin and accepts the Code of Conduct, the Chatham House Rule
-    and the pledge, each recorded with its version and time."""
+    and the pledge, each recorded with its version and time. An independent
+    expert also gets their expert profile (with the VOG date) and accepts the
+    Code and the Chatham House Rule personally."""
     if data.kind not in MEMBER_KINDS:
         raise ValidationError(_("Only companies and independent experts apply to be members."))
     code = CodeOfConduct.objects.current()
@@ -196,6 +234,7 @@ def application_submit(*, applicant: User, data: ApplicationData) -> Organisatio
         if data.tax_statement is None or data.tax_statement_date is None:
             raise ValidationError(_("A company applies with its tax statement."))
         clean_tax_statement_date(data.tax_statement_date)
+        _refuse_duplicate(data)
     organisation = Organisation.objects.create(
         name=data.name.strip(),
         kind=data.kind,
@@ -222,14 +261,27 @@ def application_submit(*, applicant: User, data: ApplicationData) -> Organisatio
         privacy_policy_url=data.privacy_policy_url,
         signs_processor_agreement=data.signs_processor_agreement,
     )
+    _record_consents(user=applicant, organisation=organisation, code=code)
+    if data.kind == OrganisationKind.INDEPENDENT_EXPERT:
+        from ttc.members.experts import expert_consent, expert_profile_save
+
+        expert_profile_save(
+            user=applicant,
+            hours_per_week=data.capacity_hours or 0,
+            languages=data.languages,
+            region=data.regions[0] if data.regions else "",
+            skills=[(skill, data.skill_level) for skill in data.expertise],
+            vog_date=data.vog_date,
+        )
+        expert_consent(user=applicant)
     if data.tax_statement is not None and data.tax_statement_date is not None:
+        # Last of the writes: the file reaches storage only when the rest is in.
         TaxStatement.objects.create(
             organisation=organisation,
             file=data.tax_statement,
             issued_on=data.tax_statement_date,
             uploaded_by=applicant,
         )
-    _record_consents(user=applicant, organisation=organisation, code=code)
     audit.record(
         actor=applicant,
         action="membership.apply",
@@ -302,6 +354,54 @@ def public_party_verify(*, reviewer: User, organisation: Organisation) -> Organi
     return organisation
 
 
+@transaction.atomic
+def public_party_reject(*, reviewer: User, organisation: Organisation, reason: str) -> Organisation:
+    """A coordinator turns a registration down, with a reason the party reads."""
+    _require_coordinator(reviewer)
+    if organisation.is_member:
+        raise ValidationError(_("Reject a member's application through its review instead."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Write the reason for the public party."))
+    organisation = _move(organisation, MemberStatus.REJECTED, actor=reviewer, reason=reason)
+    _tell(
+        organisation_admins(organisation),
+        organisation,
+        _("The registration of %(name)s is rejected") % {"name": organisation.name},
+        _("Read the coordinators' reason here:"),
+    )
+    return organisation
+
+
+def rejection_reason(organisation: Organisation) -> str:
+    """Why coordinators rejected the organisation, as its people may read it."""
+    if organisation.status != MemberStatus.REJECTED:
+        return ""
+    if organisation.is_member:
+        decision = (
+            ReviewDecision.objects.filter(
+                application__organisation=organisation,
+                decision=ReviewDecision.Decision.REJECT,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        return decision.note if decision is not None else ""
+    # A public party has no application: the reason lives in the audit event.
+    from ttc.core.models import AuditEvent
+
+    event = (
+        AuditEvent.objects.filter(
+            action=f"membership.{MemberStatus.REJECTED}",
+            object_type=organisation._meta.label_lower,
+            object_id=str(organisation.pk),
+        )
+        .order_by("-id")
+        .first()
+    )
+    return str(event.data.get("reason", "")) if event is not None else ""
+
+
 def _application(organisation: Organisation) -> Application:
     try:
         return Application.objects.select_related("organisation").get(organisation=organisation)
@@ -311,7 +411,13 @@ def _application(organisation: Organisation) -> Application:
 
 def _start_review(organisation: Organisation, reviewer: User) -> Organisation:
     if organisation.status == MemberStatus.APPLIED:
-        return _move(organisation, MemberStatus.UNDER_REVIEW, actor=reviewer)
+        organisation = _move(organisation, MemberStatus.UNDER_REVIEW, actor=reviewer)
+        _tell(
+            organisation_admins(organisation),
+            organisation,
+            _("The review of %(name)s has started") % {"name": organisation.name},
+            _("Coordinators are now checking the application. Follow its progress here:"),
+        )
     return organisation
 
 
