@@ -12,6 +12,7 @@ from ninja.errors import ValidationError as SchemaValidationError
 from ttc.api.announcements import router as announcements_router
 from ttc.api.auth import auth
 from ttc.api.me import router as me_router
+from ttc.api.membership import router as membership_router
 from ttc.api.organisations import router as organisations_router
 
 api = NinjaAPI(
@@ -28,6 +29,7 @@ api = NinjaAPI(
 api.add_router("/me", me_router)
 api.add_router("/organisations", organisations_router)
 api.add_router("/announcements", announcements_router)
+api.add_router("", membership_router)
 
 
 def _problem(request: HttpRequest, detail: object, status: int) -> HttpResponse:

@@ -20,7 +20,6 @@ from ttc.core import audit
 from ttc.core.notify import notify_people
 from ttc.members.consents import CHATHAM_HOUSE_VERSION
 from ttc.members.models import (
-    MEMBER_KINDS,
     CodeOfConduct,
     Consent,
     ExpertInvitation,
@@ -29,6 +28,7 @@ from ttc.members.models import (
     Membership,
     MemberStatus,
     Organisation,
+    OrganisationKind,
     Skill,
 )
 
@@ -48,7 +48,10 @@ def expert_invite(*, actor: User, organisation: Organisation, email: str) -> Exp
     link in the e-mail works once, for that address, for two weeks."""
     if organisation.pk not in actor.admin_organisation_ids:
         raise PermissionDenied(_("Only the company's admins invite experts."))
-    if organisation.kind not in MEMBER_KINDS or organisation.status != MemberStatus.APPROVED:
+    if (
+        organisation.kind != OrganisationKind.MEMBER_COMPANY
+        or organisation.status != MemberStatus.APPROVED
+    ):
         raise ValidationError(_("Only an approved member company invites experts."))
     email = email.strip().lower()
     if organisation.memberships.filter(user__email=email).exists():
@@ -107,16 +110,22 @@ def invitation_for(raw: str) -> ExpertInvitation | None:
 @transaction.atomic
 def invitation_accept(*, user: User, raw: str) -> Membership:
     """The invited person joins the company as an expert."""
-    invitation = invitation_for(raw)
+    # Locked before the check, so that one link never admits two people.
+    invitation = (
+        ExpertInvitation.objects.select_for_update(of=("self",))
+        .select_related("organisation", "invited_by")
+        .filter(token_hash=_hash(raw))
+        .first()
+    )
     if invitation is None or not invitation.is_open():
         raise ValidationError(_("This invitation is no longer valid. Ask for a new one."))
-    invitation = ExpertInvitation.objects.select_for_update().get(pk=invitation.pk)
     verified = EmailAddress.objects.filter(
         user=user, email__iexact=invitation.email, verified=True
     ).exists()
     if not verified:
         raise PermissionDenied(
-            _("This invitation is for %(email)s. Sign in with that (verified) address."),
+            _("This invitation is for %(email)s. Sign in with that (verified) address.")
+            % {"email": invitation.email}
         )
     membership, _created = Membership.objects.get_or_create(
         user=user, organisation=invitation.organisation, defaults={"role": "member"}
@@ -130,6 +139,7 @@ def invitation_accept(*, user: User, raw: str) -> Membership:
         obj=invitation.organisation,
         summary=f"{user.email} joined {invitation.organisation.name} as an expert",
     )
+    invitation_notify_admins(invitation, user)
     return membership
 
 
