@@ -4,6 +4,7 @@ member's view and response, and that the member never learns who reported."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -188,7 +189,7 @@ def test_the_queue_takes_the_same_number_of_queries_for_more_reports(personas, c
             decide(personas, report)
     with CaptureQueriesContext(connection) as many:
         page = client.get("/breaches/").content.decode()
-    assert page.count('href="/breaches/') == 13
+    assert len(re.findall(r'href="/breaches/\d+/"', page)) == 13
     assert len(many.captured_queries) == len(few.captured_queries)
 
 

@@ -3,59 +3,27 @@ then publishing a TLP:AMBER announcement that only the named organisation sees."
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from django.db import connections
 
 from ttc.announcements.models import Announcement
 from ttc.core.testing import PASSWORD, make_user
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
-        reason="needs Debian's chromium (apt-get install chromium); CI always runs it",
-    ),
-]
-# Playwright's sync API runs an event loop in this thread; the ORM calls in the
-# test body are ordinary synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(locale="nl-NL", base_url=live_server.url)
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        browser.close()
-        # The ORM calls made while Playwright ran used their own connection.
-        connections.close_all()
+def page(browser_context):
+    return browser_context.new_page()
 
 
 def current_code(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_coordinator_is_forced_through_mfa_and_publishes(page, personas):
     coordinator = make_user(
         "nieuw@techtegencorona.nl", mfa=False, is_coordinator=True, full_name="Nina Nieuw"

@@ -35,7 +35,7 @@ def test_a_person_without_organisation_may_switch_it_off(db):
     assert form.is_valid()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_activating_totp_is_mailed_and_audited(client):
     person = make_user("nieuw@example.test", mfa=False, is_coordinator=True)
     response = client.post(
