@@ -12,6 +12,11 @@ urlpatterns = [
     path("membership/<int:pk>/", apply_views.my_membership, name="my_membership"),
     path("membership/<int:pk>/amend/", apply_views.membership_amend, name="membership_amend"),
     path(
+        "membership/<int:pk>/renew/",
+        apply_views.membership_renew,
+        name="membership_renew",
+    ),
+    path(
         "membership/<int:pk>/withdraw/",
         apply_views.membership_withdraw,
         name="membership_withdraw",

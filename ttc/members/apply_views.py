@@ -236,6 +236,21 @@ def membership_amend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 @login_required
 @require_POST
+def membership_renew(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    organisation = _get_administered_organisation(request, pk)
+    try:
+        vetting.membership_renew(actor=request.user, organisation=organisation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("Coordinators review %(name)s again.") % {"name": organisation.name}
+        )
+    return redirect("my_membership", pk=pk)
+
+
+@login_required
+@require_POST
 def membership_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organisation = _get_administered_organisation(request, pk)
     form = WithdrawForm(request.POST)

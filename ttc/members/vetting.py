@@ -646,3 +646,26 @@ def membership_expire(*, organisation: Organisation, reason: str) -> Organisatio
         _("Bring your details up to date and ask for a new review here:"),
     )
     return organisation
+
+
+@transaction.atomic
+def membership_renew(*, actor: User, organisation: Organisation) -> Organisation:
+    """An expired member that complies again asks for a new review; earlier
+    approvals lapse, so two coordinators approve it anew."""
+    from ttc.members.compliance import issues_of
+
+    if actor.pk not in organisation.memberships.filter(role="admin").values_list(
+        "user_id", flat=True
+    ):
+        raise PermissionDenied(_("Only the organisation's admins ask for a new review."))
+    if issues_of(organisation, timezone.localdate()):
+        raise ValidationError(
+            _("Accept the current Code of Conduct and upload a valid tax statement first.")
+        )
+    organisation = _move(organisation, MemberStatus.UNDER_REVIEW, actor=actor)
+    application = _application(organisation)
+    application.round += 1
+    application.amended_at = timezone.now()
+    application.save(update_fields=["round", "amended_at"])
+    _tell_reviewers(organisation, _("%(name)s asks for a new review") % {"name": organisation.name})
+    return organisation
