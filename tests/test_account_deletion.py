@@ -59,7 +59,7 @@ def test_the_only_admin_of_an_organisation_with_people_cannot_delete(personas):
     services.api_token_create(user=admin, name="script", scope="read")
     before = state(admin)
 
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(ValidationError) as error, translation.override("en"):
         services.account_delete(user=admin)
 
     assert error.value.messages == [message_for("Veilig Netwerk B.V.", "en")]
@@ -93,7 +93,7 @@ def test_the_message_names_every_organisation_that_would_lose_its_admin(personas
     )
     before = state(admin)
 
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(ValidationError) as error, translation.override("en"):
         services.account_delete(user=admin)
 
     assert error.value.messages == [

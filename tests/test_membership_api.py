@@ -93,7 +93,7 @@ def directory_members(personas):
 
 
 def test_the_directory_is_public_and_holds_only_public_facts(personas, directory_members):
-    response = Client().get("/api/v1/directory")
+    response = Client().get("/api/v1/directory", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 3
