@@ -230,7 +230,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded documents (tax statements). Never served as static files: views
+# check access and send them. Several app servers need a shared directory.
+MEDIA_ROOT = Path(env_str("TTC_MEDIA_ROOT") or VAR_DIR / "media")
 
 # E-mail: SMTP in production; in development a database outbox that the
 # coordinator reads at /outbox/, so verification links work without a server.
