@@ -258,7 +258,7 @@ def test_a_coordinator_never_reviews_their_own_application(personas, applicant):
     )
     response = decide(client, organisation, "approve")
     assert response.status_code == 200
-    assert "You cannot review an application you are part of." in page_text(response)
+    assert "You cannot review an organisation you are or were part of." in page_text(response)
     assert not ReviewDecision.objects.exists()
     assert status_of(organisation) == MemberStatus.APPLIED
 

@@ -295,7 +295,7 @@ if PRODUCTION:
 
 # Platform rules.
 #: How many different coordinators must approve a membership application.
-TTC_APPROVALS_REQUIRED = env_int("TTC_APPROVALS_REQUIRED", 2, minimum=1)
+TTC_APPROVALS_REQUIRED = env_int("TTC_APPROVALS_REQUIRED", 2, minimum=2)
 #: After this many days without compliance an approved membership expires.
 TTC_NONCOMPLIANT_EXPIRY_DAYS = env_int("TTC_NONCOMPLIANT_EXPIRY_DAYS", 90, minimum=1)
 TTC_API_TOKEN_PREFIX = "ttc_"  # noqa: S105 - a prefix, not a secret

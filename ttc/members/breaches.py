@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 Outcome = BreachReport.Outcome
 
 
+def oversees(user: User, organisation: Organisation) -> bool:
+    """A coordinator handles reports, except about an organisation they belong
+    to: there they are a member like any other and never learn the reporter."""
+    return user.is_coordinator and organisation.pk not in user.organisation_ids
+
+
 @transaction.atomic
 def breach_report(*, reporter: User, organisation: Organisation, description: str) -> BreachReport:
     if organisation.kind not in MEMBER_KINDS or organisation.status not in (
@@ -48,7 +54,7 @@ def breach_report(*, reporter: User, organisation: Organisation, description: st
         summary=f"Suspected breach by {organisation.name}",
     )
     notify_people(
-        recipients=coordinators(),
+        recipients=[person for person in coordinators() if oversees(person, organisation)],
         title=_("Suspected breach by %(name)s") % {"name": organisation.name},
         url=reverse("breach_detail", args=[report.pk]),
         email_subject=lambda: _("A suspected breach of the Code of Conduct"),
@@ -68,9 +74,11 @@ def breach_decide(
 ) -> BreachReport:
     """Dismiss, warn, suspend (until a date) or end the membership. The member
     reads the decision and may respond."""
-    if not actor.is_coordinator:
-        raise PermissionDenied(_("Only coordinators handle breach reports."))
     report = BreachReport.objects.select_for_update().get(pk=report.pk)
+    if not oversees(actor, report.organisation):
+        raise PermissionDenied(
+            _("Only coordinators handle breach reports, and not about their own organisation.")
+        )
     if report.outcome != Outcome.OPEN:
         raise ValidationError(_("This report was handled already."))
     if outcome not in (Outcome.DISMISSED, Outcome.WARNED, Outcome.SUSPENDED, Outcome.ENDED):

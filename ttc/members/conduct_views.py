@@ -19,6 +19,7 @@ from ttc.core.http import AuthenticatedHttpRequest
 from ttc.core.pagination import paginate
 from ttc.lib.markdown import render as render_markdown
 from ttc.members import breaches, compliance
+from ttc.members.breaches import oversees
 from ttc.members.conduct_forms import (
     BreachDecisionForm,
     BreachReportForm,
@@ -253,7 +254,8 @@ def breach_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @coordinator_required
 def breach_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     reports = (
-        BreachReport.objects.select_related("organisation")
+        BreachReport.objects.exclude(organisation_id__in=request.user.organisation_ids)
+        .select_related("organisation")
         .annotate(
             handled=Case(
                 When(outcome=BreachReport.Outcome.OPEN, then=Value(0)),
@@ -273,7 +275,7 @@ def _get_report_for_user(request: AuthenticatedHttpRequest, pk: int) -> BreachRe
     report = get_object_or_404(
         BreachReport.objects.select_related("organisation", "reporter", "decided_by"), pk=pk
     )
-    if request.user.is_coordinator:
+    if oversees(request.user, report.organisation):
         return report
     if (
         report.organisation_id in request.user.admin_organisation_ids
@@ -290,7 +292,7 @@ def _render_report(
     decision_form: BreachDecisionForm | None = None,
     response_form: BreachResponseForm | None = None,
 ) -> HttpResponse:
-    coordinator = request.user.is_coordinator
+    coordinator = oversees(request.user, report.organisation)
     if coordinator and report.outcome == BreachReport.Outcome.OPEN and decision_form is None:
         decision_form = BreachDecisionForm()
     may_respond = report.organisation_id in request.user.admin_organisation_ids and (

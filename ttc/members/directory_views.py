@@ -33,7 +33,9 @@ class DirectoryFilters:
 def directory_members(filters: DirectoryFilters) -> QuerySet[Organisation]:
     """Approved member companies and independent experts, with the public
     facts only, in a fixed number of queries whatever their number."""
-    members = Organisation.objects.members().vetted().search(filters.query)
+    # Companies only: an independent expert's organisation carries a private
+    # person's name, which is not published.
+    members = Organisation.objects.member_companies().vetted().search(filters.query)
     if filters.skill is not None:
         through = Organisation.expertise.through.objects.filter(
             Q(skill_id=filters.skill) | Q(skill__parent_id=filters.skill)

@@ -20,6 +20,8 @@ from ttc.core import audit
 from ttc.core.notify import notify_people
 from ttc.members.consents import CHATHAM_HOUSE_VERSION
 from ttc.members.models import (
+    INVITATION_VALIDITY,
+    MEMBER_KINDS,
     CodeOfConduct,
     Consent,
     ExpertInvitation,
@@ -59,7 +61,9 @@ def expert_invite(*, actor: User, organisation: Organisation, email: str) -> Exp
             _("%(email)s already belongs to %(name)s."),
             params={"email": email, "name": organisation.name},
         )
-    open_invitations = organisation.invitations.filter(accepted_at__isnull=True)
+    open_invitations = organisation.invitations.filter(
+        accepted_at__isnull=True, created_at__gte=timezone.now() - INVITATION_VALIDITY
+    )
     if open_invitations.count() >= MAX_OPEN_INVITATIONS:
         raise ValidationError(_("There are too many open invitations; wait for some answers."))
     raw = secrets.token_urlsafe(32)
@@ -117,7 +121,15 @@ def invitation_accept(*, user: User, raw: str) -> Membership:
         .filter(token_hash=_hash(raw))
         .first()
     )
-    if invitation is None or not invitation.is_open():
+    company = invitation.organisation if invitation is not None else None
+    # A suspended or ended member adds nobody, whatever it sent before.
+    if (
+        invitation is None
+        or company is None
+        or not invitation.is_open()
+        or company.kind not in MEMBER_KINDS
+        or company.status != MemberStatus.APPROVED
+    ):
         raise ValidationError(_("This invitation is no longer valid. Ask for a new one."))
     verified = EmailAddress.objects.filter(
         user=user, email__iexact=invitation.email, verified=True

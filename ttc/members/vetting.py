@@ -78,6 +78,21 @@ def _require_coordinator(user: User) -> None:
         raise PermissionDenied(_("Only coordinators review applications."))
 
 
+def _require_independent_reviewer(reviewer: User, organisation: Organisation) -> None:
+    """Nobody reviews an organisation they applied for, belong to, or belonged to."""
+    from ttc.core.models import AuditEvent
+
+    own = organisation.memberships.filter(user=reviewer).exists() or (
+        Application.objects.filter(organisation=organisation, applicant=reviewer).exists()
+    )
+    history = AuditEvent.objects.filter(
+        object_type="members.organisation", object_id=str(organisation.pk)
+    )
+    was_member = history.filter(action__startswith="membership.", data__user=reviewer.pk).exists()
+    if own or was_member or history.filter(action="expert.join", actor=reviewer).exists():
+        raise PermissionDenied(_("You cannot review an organisation you are or were part of."))
+
+
 def _locked(organisation: Organisation) -> Organisation:
     return Organisation.objects.select_for_update().get(pk=organisation.pk)
 
@@ -342,6 +357,7 @@ def public_party_register(
 @transaction.atomic
 def public_party_verify(*, reviewer: User, organisation: Organisation) -> Organisation:
     _require_coordinator(reviewer)
+    _require_independent_reviewer(reviewer, organisation)
     if organisation.is_member:
         raise ValidationError(_("Members are approved by two coordinators, not verified."))
     organisation = _move(organisation, MemberStatus.APPROVED, actor=reviewer)
@@ -358,6 +374,7 @@ def public_party_verify(*, reviewer: User, organisation: Organisation) -> Organi
 def public_party_reject(*, reviewer: User, organisation: Organisation, reason: str) -> Organisation:
     """A coordinator turns a registration down, with a reason the party reads."""
     _require_coordinator(reviewer)
+    _require_independent_reviewer(reviewer, organisation)
     if organisation.is_member:
         raise ValidationError(_("Reject a member's application through its review instead."))
     reason = reason.strip()
@@ -427,6 +444,7 @@ def checklist_mark(
 ) -> ChecklistMark:
     """Mark one Code of Conduct criterion met, not met, or needing information."""
     _require_coordinator(reviewer)
+    _require_independent_reviewer(reviewer, organisation)
     application = _application(organisation)
     if criterion.code_of_conduct_id != application.code_of_conduct_id:
         raise ValidationError(_("That criterion is not in the Code this application accepted."))
@@ -466,8 +484,7 @@ def application_decide(
     _require_coordinator(reviewer)
     organisation = _locked(organisation)
     application = _application(organisation)
-    if reviewer.pk in organisation.memberships.values_list("user_id", flat=True):
-        raise PermissionDenied(_("You cannot review an application you are part of."))
+    _require_independent_reviewer(reviewer, organisation)
     if organisation.status not in (MemberStatus.APPLIED, MemberStatus.UNDER_REVIEW):
         raise ValidationError(
             _("This application is not waiting for a decision (it is “%(status)s”).")

@@ -10,6 +10,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ttc.members.breaches import oversees
 from ttc.members.compliance import TAX_REMINDER_DAYS, Issue
 from ttc.members.conduct_forms import TaxStatementForm
 from ttc.members.models import (
@@ -106,7 +107,7 @@ def panel_for(
     statement = organisation.tax_statements.order_by("-issued_on", "-uploaded_at").first()
     expires = statement.expires_on if statement is not None else None
     reports: list[BreachReport] = []
-    if user.is_coordinator:
+    if oversees(user, organisation):
         reports = list(organisation.breach_reports.order_by("-created_at"))
     elif is_admin:
         reports = list(
