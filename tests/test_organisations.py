@@ -52,7 +52,8 @@ def unvetted_person() -> tuple[User, Organisation]:
 # --- the list ------------------------------------------------------------------------
 
 
-def test_vetted_person_sees_every_organisation(personas, client_for):
+def test_vetted_person_sees_every_approved_organisation(personas, client_for):
+    pending = make_organisation("Wachtend B.V.", OrganisationKind.MEMBER_COMPANY, vetted=False)
     response = client_for("expert").get("/organisations/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -64,6 +65,10 @@ def test_vetted_person_sees_every_organisation(personas, client_for):
     ):
         assert name in page
     assert "4 organisations" in page
+    # Who applied, was rejected or is suspended is the coordinators' business.
+    assert pending.name not in page
+    assert client_for("expert").get(f"/organisations/{pending.pk}/").status_code == 404
+    assert pending.name in client_for("coordinator").get("/organisations/").content.decode()
 
 
 def test_person_in_unvetted_organisation_sees_only_their_own(personas):

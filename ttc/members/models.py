@@ -121,12 +121,17 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
         return self.vetted().filter(noncompliant_since__isnull=True)
 
     def visible_to(self, user: Any) -> OrganisationQuerySet:
-        """Coordinators and vetted people see every organisation; others their own."""
+        """Coordinators see every organisation. Vetted people see the approved ones
+        and their own: who applied, was rejected or is suspended is the
+        coordinators' business. Others see only their own."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_coordinator or user.is_vetted:
+        if user.is_coordinator:
             return self
-        return self.filter(pk__in=user.organisation_ids)
+        own = models.Q(pk__in=user.organisation_ids)
+        if user.is_vetted:
+            return self.filter(own | models.Q(status=MemberStatus.APPROVED))
+        return self.filter(own)
 
     def search(self, query: str) -> OrganisationQuerySet:
         query = query.strip()
