@@ -48,3 +48,22 @@ def verify_audit_chain() -> bool:
     )
     logger.error("Audit chain broken at event #%s", report.first_broken_id)
     return False
+
+
+#: Finished background tasks keep their arguments (e-mail addresses, texts of
+#: e-mails): they are deleted after this many days.
+TASK_RESULT_DAYS = 14
+
+
+@cron("40 3 * * *")
+@task
+def prune_task_results() -> None:
+    """Every night: forget finished background tasks older than two weeks."""
+    from django.core.management import call_command
+    from django.tasks import task_backends
+    from django_tasks_db import DatabaseBackend
+
+    if isinstance(task_backends["default"], DatabaseBackend):
+        call_command(
+            "prune_db_task_results", min_age_days=TASK_RESULT_DAYS, queue_name="*", verbosity=0
+        )
