@@ -40,4 +40,3 @@ def test_old_finished_tasks_are_pruned_and_the_rest_kept(database_tasks):
 
     left = set(DBTaskResult.objects.values_list("pk", flat=True))
     assert left == {recent.pk, waiting.pk}
-
