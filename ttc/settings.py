@@ -15,7 +15,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from ttc.lib.env import EnvError, env_bool, env_choice, env_int, env_list, env_str
+from ttc.lib.env import EnvError, env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TTC_VAR_DIR") or BASE_DIR / "var")
@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "ttc.accounts",
     "ttc.members",
     "ttc.announcements",
+    "ttc.helprequests",
     "ttc.api",
     "ttc.demo",
 ]
@@ -298,6 +299,17 @@ if PRODUCTION:
 TTC_APPROVALS_REQUIRED = env_int("TTC_APPROVALS_REQUIRED", 2, minimum=2)
 #: After this many days without compliance an approved membership expires.
 TTC_NONCOMPLIANT_EXPIRY_DAYS = env_int("TTC_NONCOMPLIANT_EXPIRY_DAYS", 90, minimum=1)
+# Fair matching: a company's matches in the last TTC_FAIRNESS_WINDOW_DAYS lower its
+# score (by up to TTC_FAIRNESS_WEIGHT), and TTC_FAIRNESS_CAP matches in the window
+# is the most any company receives.
+TTC_FAIRNESS_WINDOW_DAYS = env_int("TTC_FAIRNESS_WINDOW_DAYS", 90, minimum=7)
+TTC_FAIRNESS_CAP = env_int("TTC_FAIRNESS_CAP", 10, minimum=1)
+TTC_FAIRNESS_WEIGHT = env_float("TTC_FAIRNESS_WEIGHT", 0.30, minimum=0.0, maximum=1.0)
+#: Working days a proposed member has to accept or decline.
+TTC_PROPOSAL_WORKING_DAYS = env_int("TTC_PROPOSAL_WORKING_DAYS", 3, minimum=1)
+#: Days without activity before a requester is asked whether help is still
+#: needed, and again before the request closes unanswered.
+TTC_STALE_REQUEST_DAYS = env_int("TTC_STALE_REQUEST_DAYS", 14, minimum=1)
 TTC_API_TOKEN_PREFIX = "ttc_"  # noqa: S105 - a prefix, not a secret
 
 LOGGING = {

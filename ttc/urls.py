@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("ttc.members.conduct_urls")),
     path("", include("ttc.members.expert_urls")),
     path("announcements/", include("ttc.announcements.urls")),
+    # Help requests, triage and matching, proposals, engagements.
+    path("", include("ttc.helprequests.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found_view),
 ]

@@ -11,6 +11,12 @@ from ninja.errors import ValidationError as SchemaValidationError
 
 from ttc.api.announcements import router as announcements_router
 from ttc.api.auth import auth
+from ttc.api.helprequests import (
+    conflicts_router,
+    engagements_router,
+    proposals_router,
+    requests_router,
+)
 from ttc.api.me import router as me_router
 from ttc.api.membership import router as membership_router
 from ttc.api.organisations import router as organisations_router
@@ -30,6 +36,10 @@ api.add_router("/me", me_router)
 api.add_router("/organisations", organisations_router)
 api.add_router("/announcements", announcements_router)
 api.add_router("", membership_router)
+api.add_router("/requests", requests_router)
+api.add_router("/proposals", proposals_router)
+api.add_router("/engagements", engagements_router)
+api.add_router("/conflicts", conflicts_router)
 
 
 def _problem(request: HttpRequest, detail: object, status: int) -> HttpResponse:

@@ -32,7 +32,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Join"), reverse("apply")))
     else:
         items.append((_("Organisations"), reverse("organisation_list")))
+        items.append((_("Help requests"), reverse("helprequest_list")))
+    if user.role in (Role.MEMBER_ADMIN, Role.EXPERT):
+        items.append((_("Requests for you"), reverse("proposal_list")))
     if user.is_coordinator:
+        items.append((_("Triage"), reverse("triage_queue")))
         items.append((_("Vetting"), reverse("review_queue")))
         items.append((_("Breach reports"), reverse("breach_list")))
         items.append((_("Audit log"), reverse("audit_log")))

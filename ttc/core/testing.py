@@ -127,6 +127,8 @@ class LabelledSurfaces:
     search_url: Callable[[Any], str]
     api_list_url: str
     api_detail_url: Callable[[Any], str]
+    #: Whether creating it notifies everyone the label reaches.
+    notifies_audience: bool = True
 
 
 LEAK_REGISTRY: list[LabelledSurfaces] = []

@@ -18,6 +18,7 @@ from ttc.core.decorators import coordinator_required
 from ttc.core.http import AuthenticatedHttpRequest
 from ttc.core.models import AuditEvent, Notification, OutboxEmail
 from ttc.core.pagination import paginate
+from ttc.helprequests.views import dashboard_panel as helprequest_panel
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -41,6 +42,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     if user.is_coordinator:
         context["recent_events"] = AuditEvent.objects.select_related("actor")[:8]
+    context["help"] = helprequest_panel(user)
     return render(request, "core/dashboard.html", context)
 
 

@@ -48,6 +48,28 @@ def env_int(
     return value
 
 
+def env_float(
+    name: str,
+    default: float,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> float:
+    raw = env_str(name, environ=environ)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise EnvError(f"{name} must be a number, not {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise EnvError(f"{name} must be at least {minimum}, not {value}")
+    if maximum is not None and value > maximum:
+        raise EnvError(f"{name} must be at most {maximum}, not {value}")
+    return value
+
+
 def env_list(
     name: str, default: list[str], *, environ: Mapping[str, str] | None = None
 ) -> list[str]:

@@ -1,0 +1,575 @@
+"""Finding members for requests: the candidate pool from the database, ranking
+with its reasons, proposals, and the batch assignment of surge mode.
+
+The scoring and the solver are framework-free, in `ttc.lib.matching`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ttc.core import audit
+from ttc.core.notify import notify_people
+from ttc.helprequests.models import (
+    ConflictOfInterest,
+    Engagement,
+    HelpRequest,
+    Proposal,
+    ProposalStatus,
+    RequestStatus,
+)
+from ttc.lib import matching
+from ttc.lib.workdays import add_working_days
+from ttc.members.models import (
+    CodeOfConduct,
+    Consent,
+    ExpertProfile,
+    ExpertSkill,
+    Membership,
+    Organisation,
+    OrganisationKind,
+)
+
+if TYPE_CHECKING:
+    from ttc.accounts.models import User
+
+#: An engagement is assumed to take up to a working day a week of its member.
+WEEKLY_LOAD_CAP = 8
+#: A company's own declared areas count a little below an expert's top level:
+#: they say what the company does, not how well one person does it.
+COMPANY_SKILL_STRENGTH = 0.75
+LEVEL_STRENGTH = {1: 0.5, 2: 0.75, 3: 1.0}
+SLOT_HOURS = 8
+
+
+def fairness_settings(*, now: datetime | None = None) -> matching.Fairness:
+    """Each company's matches in the rolling window: proposals made in it that
+    were accepted or still wait for an answer."""
+    since = (now or timezone.now()) - timedelta(days=settings.TTC_FAIRNESS_WINDOW_DAYS)
+    recent = Counter(
+        Proposal.objects.counting_toward_cap(since=since).values_list("organisation_id", flat=True)
+    )
+    return matching.Fairness(
+        recent=dict(recent), cap=settings.TTC_FAIRNESS_CAP, weight=settings.TTC_FAIRNESS_WEIGHT
+    )
+
+
+def _weekly_loads() -> tuple[dict[int, float], dict[int, float]]:
+    """Hours a week already promised, per company and per expert."""
+    by_org: dict[int, float] = defaultdict(float)
+    by_expert: dict[int, float] = defaultdict(float)
+    current = Engagement.objects.current().values_list(
+        "organisation_id", "expert_id", "request__effort_hours"
+    )
+    pending = Proposal.objects.pending().values_list(
+        "organisation_id", "expert_id", "request__effort_hours"
+    )
+    for org_id, expert_id, effort in [*current, *pending]:
+        load = min(float(effort), WEEKLY_LOAD_CAP)
+        if expert_id:
+            by_expert[expert_id] += load
+        else:
+            by_org[org_id] += load
+    return by_org, by_expert
+
+
+def _slots(free_hours: float) -> int:
+    return int(free_hours // SLOT_HOURS)
+
+
+def eligible_companies() -> list[Organisation]:
+    return list(
+        Organisation.objects.members()
+        .compliant()
+        .filter(capacity_hours__gt=0)
+        .prefetch_related("expertise")
+    )
+
+
+def eligible_experts() -> list[ExpertProfile]:
+    """Experts with a profile and their own consent to the current Code, in a
+    compliant member (the same rule as `members.experts.expert_is_eligible`)."""
+    code = CodeOfConduct.objects.current()
+    if code is None:
+        return []
+    consented = Consent.objects.filter(
+        organisation=None, kind=Consent.Kind.CODE_OF_CONDUCT, version=code.version
+    ).values("user_id")
+    chatham = Consent.objects.filter(organisation=None, kind=Consent.Kind.CHATHAM_HOUSE).values(
+        "user_id"
+    )
+    return list(
+        ExpertProfile.objects.filter(
+            user__is_active=True,
+            user__deleted_at__isnull=True,
+            user_id__in=consented,
+            hours_per_week__gt=0,
+        )
+        .filter(user_id__in=chatham)
+        .select_related("user")
+    )
+
+
+def _expert_companies(user_ids: Sequence[int]) -> dict[int, int]:
+    """The compliant member each expert works for (their first, when several)."""
+    compliant = Organisation.objects.members().compliant().values("pk")
+    companies: dict[int, int] = {}
+    for user_id, org_id in (
+        Membership.objects.filter(user_id__in=user_ids, organisation__in=compliant)
+        .order_by("organisation_id")
+        .values_list("user_id", "organisation_id")
+    ):
+        companies.setdefault(user_id, org_id)
+    return companies
+
+
+def load_candidates() -> list[matching.Candidate]:
+    """Every member matching may propose now, with what it offers and has free."""
+    org_load, expert_load = _weekly_loads()
+    candidates = []
+    for org in eligible_companies():
+        if org.kind == OrganisationKind.INDEPENDENT_EXPERT:
+            continue  # an independent expert is proposed as the person, below
+        free = max(0.0, float(org.capacity_hours or 0) - org_load[org.pk])
+        candidates.append(
+            matching.Candidate(
+                key=f"org:{org.pk}",
+                company=org.pk,
+                skills={skill.pk: COMPANY_SKILL_STRENGTH for skill in org.expertise.all()},
+                free_hours=free,
+                regions=frozenset(org.regions),
+                languages=frozenset(org.languages),
+                capacity=_slots(free),
+            )
+        )
+    profiles = eligible_experts()
+    companies = _expert_companies([profile.user_id for profile in profiles])
+    skills: dict[int, dict[int, float]] = defaultdict(dict)
+    for user_id, skill_id, level in ExpertSkill.objects.filter(
+        user_id__in=list(companies)
+    ).values_list("user_id", "skill_id", "level"):
+        skills[user_id][skill_id] = LEVEL_STRENGTH.get(level, 0.5)
+    for profile in profiles:
+        company = companies.get(profile.user_id)
+        if company is None:
+            continue
+        free = max(0.0, float(profile.hours_per_week) - expert_load[profile.user_id])
+        candidates.append(
+            matching.Candidate(
+                key=f"expert:{profile.user_id}",
+                company=company,
+                skills=skills[profile.user_id],
+                free_hours=free,
+                regions=frozenset({profile.region}),
+                languages=frozenset(profile.languages),
+                capacity=_slots(free),
+            )
+        )
+    return candidates
+
+
+def candidate_pool(*, now: datetime | None = None) -> matching.Pool:
+    return matching.Pool(load_candidates(), fairness_settings(now=now))
+
+
+def conflicted_companies(request: HelpRequest) -> frozenset[int]:
+    """Members with a declared commercial relationship with the requesting side."""
+    return frozenset(
+        ConflictOfInterest.objects.filter(public_party_id__in=request.party_ids).values_list(
+            "member_id", flat=True
+        )
+    )
+
+
+def already_asked(request: HelpRequest) -> frozenset[str]:
+    """Candidates proposed for this request before, whatever they answered."""
+    return frozenset(proposal.candidate_key for proposal in request.proposals.all())
+
+
+def open_slots(request: HelpRequest) -> int:
+    taken = request.proposals.filter(
+        status__in=(ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
+    ).count()
+    return max(0, request.experts_needed - taken)
+
+
+def need_for(request: HelpRequest, *, slots: int | None = None) -> matching.Need:
+    return matching.Need(
+        key=request.pk,
+        skills=tuple(request.skills.values_list("pk", flat=True)),
+        effort_hours=float(request.effort_hours),
+        region=request.region,
+        language=request.language,
+        # Ranking does not depend on the places left; the engine wants at least one.
+        slots=max(1, open_slots(request)) if slots is None else slots,
+        excluded_companies=conflicted_companies(request),
+    )
+
+
+def rank(
+    request: HelpRequest, *, pool: matching.Pool | None = None, limit: int = 10
+) -> list[matching.Ranked]:
+    """The best candidates for one request, leaving out those asked before."""
+    pool = pool or candidate_pool()
+    asked = already_asked(request)
+    ranked = pool.rank(need_for(request), limit=limit + len(asked))
+    return [item for item in ranked if item.candidate.key not in asked][:limit]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A score's parts in plain words, for the coordinator."""
+
+    label: str
+    value: float
+    words: str
+
+
+def explain(item: matching.Ranked, *, cap: int | None = None) -> list[Explanation]:
+    cap = cap or settings.TTC_FAIRNESS_CAP
+    weights = matching.WEIGHTS
+    return [
+        Explanation(
+            _("Skill fit"),
+            weights.skill * item.skill,
+            _("Offers %(percent)s%% of the skills asked for, weighted by level.")
+            % {"percent": round(item.skill * 100)},
+        ),
+        Explanation(
+            _("Availability"),
+            weights.availability * item.availability,
+            _("Has %(hours)s hours a week free (%(percent)s%% of the effort).")
+            % {
+                "hours": round(item.candidate.free_hours),
+                "percent": round(item.availability * 100),
+            },
+        ),
+        Explanation(
+            _("Region"),
+            weights.region * item.region,
+            _("Works in the region asked for.") if item.region else _("Works in other regions."),
+        ),
+        Explanation(
+            _("Language"),
+            weights.language * item.language,
+            _("Speaks the language asked for.")
+            if item.language
+            else _("Does not list the language asked for."),
+        ),
+        Explanation(
+            _("Fairness adjustment"),
+            -item.fairness,
+            _("Had %(count)s of at most %(cap)s matches in the last %(days)s days.")
+            % {
+                "count": item.recent_matches,
+                "cap": cap,
+                "days": settings.TTC_FAIRNESS_WINDOW_DAYS,
+            },
+        ),
+    ]
+
+
+def breakdown(item: matching.Ranked) -> dict[str, object]:
+    return {
+        "score": round(item.score, 4),
+        "skill": round(item.skill, 4),
+        "availability": round(item.availability, 4),
+        "region": item.region,
+        "language": item.language,
+        "fairness": round(item.fairness, 4),
+        "recent_matches": item.recent_matches,
+        "free_hours": item.candidate.free_hours,
+    }
+
+
+def parse_key(key: str) -> tuple[str, int]:
+    kind, _sep, number = key.partition(":")
+    if kind not in ("org", "expert") or not number.isdigit():
+        raise ValidationError(_("Unknown candidate."))
+    return kind, int(number)
+
+
+def _candidate_parties(key: str, company: int) -> tuple[Organisation, User | None]:
+    from ttc.accounts.models import User
+
+    kind, number = parse_key(key)
+    organisation = Organisation.objects.get(pk=company)
+    expert = User.objects.get(pk=number) if kind == "expert" else None
+    return organisation, expert
+
+
+def responders(proposal: Proposal) -> list[User]:
+    from ttc.members.vetting import organisation_admins
+
+    if proposal.expert is not None:
+        return [proposal.expert]
+    return list(organisation_admins(proposal.organisation))
+
+
+def _tell_candidate(proposal: Proposal) -> None:
+    notify_people(
+        recipients=responders(proposal),
+        title=_("You are asked to help with a request"),
+        url=proposal.get_absolute_url(),
+        email_subject=lambda: _("A public party could use your help"),
+        email_body=lambda: (
+            _("Please accept or decline within %(days)s working days:")
+            % {"days": settings.TTC_PROPOSAL_WORKING_DAYS}
+        ),
+    )
+
+
+def _create_proposal(
+    request: HelpRequest,
+    item: matching.Ranked,
+    *,
+    actor: User | None,
+    via_batch: bool,
+    now: datetime,
+) -> Proposal:
+    organisation, expert = _candidate_parties(item.candidate.key, item.candidate.company)
+    proposal = Proposal.objects.create(
+        request=request,
+        organisation=organisation,
+        expert=expert,
+        candidate_key=item.candidate.key,
+        proposed_by=actor,
+        proposed_at=now,
+        respond_by=add_working_days(now, settings.TTC_PROPOSAL_WORKING_DAYS),
+        score=item.score,
+        breakdown=breakdown(item),
+        via_batch=via_batch,
+    )
+    audit.record(
+        actor=actor,
+        action="match.propose",
+        obj=request,
+        summary=(
+            f"Proposed {proposal.candidate_name} for #{request.pk} "
+            f"(score {item.score:.2f}{', batch' if via_batch else ''})"
+        ),
+        data={"proposal": proposal.pk, "candidate": item.candidate.key, **breakdown(item)},
+    )
+    _tell_candidate(proposal)
+    return proposal
+
+
+def _require_matchable(request: HelpRequest) -> None:
+    if request.status not in (RequestStatus.OPEN, RequestStatus.MATCHED):
+        raise ValidationError(_("Accept the request in triage before proposing members."))
+
+
+@transaction.atomic
+def match_propose(
+    *, request: HelpRequest, candidate_keys: Sequence[str], actor: User
+) -> list[Proposal]:
+    """The coordinator proposes chosen candidates from the ranking. Each must
+    still be eligible now: the ranking is computed again, not trusted from the form."""
+    if not actor.is_coordinator:
+        raise PermissionDenied(_("Only coordinators propose members."))
+    request = HelpRequest.objects.select_for_update().get(pk=request.pk)
+    _require_matchable(request)
+    if not candidate_keys:
+        raise ValidationError(_("Choose at least one candidate."))
+    for key in candidate_keys:
+        parse_key(key)
+    slots = open_slots(request)
+    if len(candidate_keys) > slots:
+        raise ValidationError(
+            _("This request needs %(count)s more people; choose at most that many.")
+            % {"count": slots}
+        )
+    pool = candidate_pool()
+    ranked = {item.candidate.key: item for item in rank(request, pool=pool, limit=len(pool))}
+    missing = [key for key in candidate_keys if key not in ranked]
+    if missing:
+        raise ValidationError(
+            _("Some chosen candidates can no longer be proposed; look at the ranking again.")
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            proposals = [
+                _create_proposal(request, ranked[key], actor=actor, via_batch=False, now=now)
+                for key in candidate_keys
+            ]
+    except IntegrityError:
+        raise ValidationError(
+            _("One of these candidates was just proposed by someone else.")
+        ) from None
+    HelpRequest.objects.filter(pk=request.pk).update(last_activity_at=now, stale_asked_at=None)
+    return proposals
+
+
+def propose_next(request: HelpRequest, *, after: Proposal) -> Proposal | None:
+    """After a decline or an expired proposal: the next candidate in the ranking
+    is asked, and the coordinators are told either way."""
+    from ttc.helprequests.services import _tell_coordinators
+
+    request = HelpRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status not in (RequestStatus.OPEN, RequestStatus.MATCHED) or not open_slots(request):
+        return None
+    ranked = rank(request, limit=1)
+    if not ranked:
+        _tell_coordinators(
+            request,
+            title=_("No more candidates for “%(title)s”") % {"title": request.title},
+            body=_("%(name)s did not take the request and nobody else is eligible. Look at it:")
+            % {"name": after.candidate_name},
+        )
+        return None
+    proposal = _create_proposal(request, ranked[0], actor=None, via_batch=False, now=timezone.now())
+    _tell_coordinators(
+        request,
+        title=_("Next candidate asked for “%(title)s”") % {"title": request.title},
+        body=_("%(old)s did not take the request; %(new)s is now asked. See the request:")
+        % {"old": after.candidate_name, "new": proposal.candidate_name},
+    )
+    return proposal
+
+
+# Surge mode ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchPair:
+    request: HelpRequest
+    candidate_key: str
+    candidate_name: str
+    ranked: matching.Ranked
+
+    @property
+    def token(self) -> str:
+        """How the confirm form names this pair."""
+        return f"{self.request.pk}|{self.candidate_key}"
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    pairs: list[BatchPair]
+    total: float
+    requests: int
+    unfilled: list[HelpRequest]
+
+
+def candidate_names(keys: Sequence[str]) -> dict[str, str]:
+    from ttc.accounts.models import User
+
+    org_ids = [parse_key(key)[1] for key in keys if key.startswith("org:")]
+    user_ids = [parse_key(key)[1] for key in keys if key.startswith("expert:")]
+    names = {
+        f"org:{pk}": name
+        for pk, name in Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name")
+    }
+    for user in User.objects.filter(pk__in=user_ids):
+        names[f"expert:{user.pk}"] = user.display_name
+    return names
+
+
+def batch_plan() -> BatchPlan:
+    """One optimal assignment over every open request that still needs people,
+    under capacities, fairness caps and conflicts of interest."""
+    requests = list(
+        HelpRequest.objects.filter(status__in=(RequestStatus.OPEN, RequestStatus.MATCHED))
+        .prefetch_related("skills", "proposals")
+        .select_related("organisation", "submitted_via")
+        .order_by("urgency", "created_at")
+    )
+    pool = candidate_pool()
+    needs = []
+    for request in requests:
+        slots = open_slots(request)
+        if not slots:
+            continue
+        need = need_for(request, slots=slots)
+        asked = already_asked(request)
+        # A company asked before for this request is not asked again by the batch.
+        asked_companies = {
+            proposal.organisation_id
+            for proposal in request.proposals.all()
+            if proposal.candidate_key in asked
+        }
+        needs.append(
+            matching.Need(
+                key=need.key,
+                skills=need.skills,
+                effort_hours=need.effort_hours,
+                region=need.region,
+                language=need.language,
+                slots=slots,
+                excluded_companies=need.excluded_companies | asked_companies,
+            )
+        )
+    result = matching.assign(needs, pool)
+    by_pk = {request.pk: request for request in requests}
+    names = candidate_names([key for _need, key, _score in result.pairs])
+    ranked_by_pair = {}
+    for need in needs:
+        for item in pool.rank(need, limit=len(pool)):
+            ranked_by_pair[(need.key, item.candidate.key)] = item
+    pairs = [
+        BatchPair(
+            request=by_pk[need_key],
+            candidate_key=key,
+            candidate_name=names.get(key, key),
+            ranked=ranked_by_pair[(need_key, key)],
+        )
+        for need_key, key, _score in result.pairs
+    ]
+    filled = {pair.request.pk for pair in pairs}
+    return BatchPlan(
+        pairs=pairs,
+        total=result.total,
+        requests=len(needs),
+        unfilled=[by_pk[need.key] for need in needs if need.key not in filled],
+    )
+
+
+@transaction.atomic
+def batch_confirm(*, tokens: Sequence[str], actor: User) -> list[Proposal]:
+    """Confirm all or part of a batch plan. The plan is computed again and only
+    pairs that are still in it are proposed: nothing stale is trusted."""
+    if not actor.is_coordinator:
+        raise PermissionDenied(_("Only coordinators propose members."))
+    chosen = set(tokens)
+    if not chosen:
+        raise ValidationError(_("Choose at least one proposal to confirm."))
+    plan = batch_plan()
+    current = {pair.token: pair for pair in plan.pairs}
+    gone = chosen - current.keys()
+    if gone:
+        raise ValidationError(
+            _(
+                "The situation changed since the preview: %(count)s pairs are no longer "
+                "possible or best. Look at the new preview."
+            )
+            % {"count": len(gone)}
+        )
+    now = timezone.now()
+    proposals = []
+    for token in sorted(chosen):
+        pair = current[token]
+        proposals.append(
+            _create_proposal(pair.request, pair.ranked, actor=actor, via_batch=True, now=now)
+        )
+    HelpRequest.objects.filter(
+        pk__in={pair.request.pk for pair in (current[t] for t in chosen)}
+    ).update(last_activity_at=now, stale_asked_at=None)
+    audit.record(
+        actor=actor,
+        action="match.batch_confirm",
+        obj=None,
+        summary=f"Confirmed {len(proposals)} of {len(plan.pairs)} batch proposals",
+        data={"total": plan.total, "proposals": [proposal.pk for proposal in proposals]},
+    )
+    return proposals
