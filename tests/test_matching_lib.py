@@ -260,7 +260,7 @@ def markets(draw, max_candidates: int = 12) -> tuple[list[Candidate], Fairness, 
     return candidates, fairness, wanted
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(market=markets(), limit=st.integers(1, 6))
 def test_pool_rank_equals_the_loop(market, limit):
     candidates, fairness, wanted = market
@@ -366,7 +366,7 @@ def batches(draw) -> tuple[list[Need], Pool]:
     return needs, Pool(candidates, fairness)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(batch=batches())
 def test_assign_finds_the_brute_force_optimum(batch):
     needs, pool = batch

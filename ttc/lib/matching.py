@@ -90,9 +90,11 @@ class Candidate:
 @dataclass(frozen=True)
 class Fairness:
     recent: Mapping[int, int]  # company -> matches in the rolling window
-    # Ten matches per company per 90 days, at full weight when the allowance is
-    # used up: bench/bench_fairness.py shows these defaults halve the spread
-    # (Gini) of work over companies against greedy best-fit, at nearly the same fit.
+    # Ten matches per company per 90-day window; the penalty grows to 0.30 as the
+    # allowance is used up. In bench/bench_fairness.py these defaults cut the Gini
+    # of matches per company to about a quarter of greedy best-fit's, keeping 98%
+    # of its skill fit. The cap bounds the coalition's throughput (300 companies
+    # times 10 per window): raise it when demand nears that.
     cap: int = 10
     weight: float = 0.30
 
