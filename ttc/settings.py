@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "django_htmx",
     "allauth",
     "allauth.account",
@@ -110,6 +111,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "ttc.urls"
 WSGI_APPLICATION = "ttc.wsgi.application"
 
+# Form widgets may use the project's templates (grouped checkboxes as fieldsets).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -178,7 +178,9 @@ def helprequest_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     }
     if is_requester:
         context["answer_form"] = TextForm(
-            label=_("Your answer or addition"), required_message=_("Write your answer.")
+            auto_id="answer_%s",
+            label=_("Your answer or addition"),
+            required_message=_("Write your answer."),
         )
     if coordinator:
         context.update(
@@ -186,9 +188,20 @@ def helprequest_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 "organisation", "expert", "proposed_by"
             ),
             ask_form=TextForm(
-                label=_("Question to the requester"), required_message=_("Write the question.")
+                auto_id="ask_%s",
+                label=_("Question to the requester"),
+                required_message=_("Write the question."),
             ),
-            reject_form=TextForm(label=_("Reason"), required_message=_("Tell the requester why.")),
+            reject_form=TextForm(
+                auto_id="reject_%s",
+                label=_("Reason"),
+                required_message=_("Tell the requester why."),
+            ),
+            close_form=TextForm(
+                auto_id="close_%s",
+                label=_("Note to the requester"),
+                required_message=_("Tell the requester why."),
+            ),
             merge_form=MergeForm(request=help_request),
             open_slots=matching.open_slots(help_request),
         )

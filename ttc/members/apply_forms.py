@@ -33,11 +33,18 @@ CHOOSE_FILE_AGAIN = _(
 )
 
 
+class GroupedCheckboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes with each group in its own fieldset, so that a screen reader
+    names the group of every box."""
+
+    template_name = "widgets/grouped_checkboxes.html"
+
+
 class SkillsField(forms.MultipleChoiceField):
     """Areas of expertise as checkboxes grouped by area: each area itself and its
     sub-skills may be chosen. Cleans to a list of `Skill`s."""
 
-    widget = forms.CheckboxSelectMultiple
+    widget = GroupedCheckboxes
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("Areas of expertise"))
