@@ -237,6 +237,13 @@ class ProposeIn(Schema):
         min_length=1, max_length=50, description="Keys from the ranking, such as org:12"
     )
 
+    @field_validator("candidate_keys")
+    @classmethod
+    def each_once(cls, keys: list[str]) -> list[str]:
+        if len(set(keys)) != len(keys):
+            raise ValueError("name each candidate once")
+        return keys
+
 
 class RequestTeaserOut(Schema):
     """What a proposed member reads before they accept. The id and url are only
@@ -395,9 +402,9 @@ def _summary(request: HelpRequest) -> dict:
     }
 
 
-def _request_out(user: AnyUser, request: HelpRequest, *, surface: str = "api") -> dict:
+def _request_out(user: AnyUser, request: HelpRequest) -> dict:
     """The whole request, for someone the policy lets read it: audited."""
-    access.record_views(user, [request], surface=surface)
+    access.record_views(user, [request], surface="api")
     merged_into = None
     if request.merged_into_id is not None:
         into = HelpRequest.objects.filter(pk=request.merged_into_id).first()
@@ -827,7 +834,8 @@ def _engagements_for(request: AuthedRequest) -> QuerySet[Engagement]:
 
 
 def _engagement_summary(engagement: Engagement) -> dict:
-    logged = getattr(engagement, "logged", None)
+    # Every engagement read here comes from `_engagements_for`, which sums the hours.
+    logged = getattr(engagement, "logged", None) or Decimal(0)
     return {
         "id": engagement.pk,
         "status": engagement.status,
@@ -841,7 +849,7 @@ def _engagement_summary(engagement: Engagement) -> dict:
         "started_at": engagement.started_at,
         "delivered_at": engagement.delivered_at,
         "closed_at": engagement.closed_at,
-        "hours_total": float(logged if logged is not None else engagement.hours_total()),
+        "hours_total": float(logged),
     }
 
 

@@ -129,6 +129,10 @@ class LabelledSurfaces:
     api_detail_url: Callable[[Any], str]
     #: Whether creating it notifies everyone the label reaches.
     notifies_audience: bool = True
+    #: Surfaces that show only a selection of what a person may see (such as a
+    #: dashboard with their own organisation's items): there the leak test checks
+    #: that nothing forbidden appears, not that everything allowed does.
+    partial_surfaces: tuple[str, ...] = ()
 
 
 LEAK_REGISTRY: list[LabelledSurfaces] = []

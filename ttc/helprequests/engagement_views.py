@@ -83,6 +83,7 @@ def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "full": full,
             "help_request": proposal.request,
             "decline_form": TextForm(
+                max_length=2_000,
                 label=_("Why can you not take it on?"),
                 required_message=_("Say briefly why, so the coordinators can learn from it."),
             ),

@@ -32,6 +32,7 @@ from ttc.helprequests.models import (
 )
 from ttc.helprequests.services import (
     _tell_coordinators,
+    _text,
     helprequest_close,
     is_requester,
     requester_people,
@@ -120,11 +121,14 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> Engagement:
 @transaction.atomic
 def proposal_decline(*, proposal: Proposal, actor: User, reason: str) -> Proposal:
     """The member cannot help: their reason is kept and the next candidate is asked."""
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError(
-            {"reason": _("Say briefly why, so the coordinators can learn from it.")}
-        )
+    if not may_respond(actor, proposal):
+        raise PermissionDenied(_("Only the proposed member answers this proposal."))
+    reason = _text(
+        reason,
+        field="reason",
+        required=_("Say briefly why, so the coordinators can learn from it."),
+        limit=2_000,
+    )
     proposal = _locked_pending(proposal, actor)
     proposal.status = ProposalStatus.DECLINED
     proposal.responded_by = actor
@@ -291,7 +295,7 @@ def hours_log(
     today = timezone.localdate()
     if worked_on > today:
         raise ValidationError({"worked_on": _("Hours are logged for days that have passed.")})
-    if worked_on < engagement.started_at.date() - timedelta(days=1):
+    if worked_on < timezone.localdate(engagement.started_at) - timedelta(days=1):
         raise ValidationError({"worked_on": _("That day is before the engagement started.")})
     if engagement.status == EngagementStatus.CLOSED:
         raise ValidationError(_("This engagement is closed."))
@@ -407,8 +411,12 @@ def engagement_close(
         title=_("“%(title)s” is closed: thank you") % {"title": engagement.request.title},
         body=_("The requester closed the engagement and left feedback:"),
     )
-    request = engagement.request
-    if not request.engagements.current().exists() and not request.proposals.pending().exists():
+    request = HelpRequest.objects.select_for_update().get(pk=engagement.request_id)
+    if (
+        request.status == RequestStatus.MATCHED
+        and not request.engagements.current().exists()
+        and not request.proposals.pending().exists()
+    ):
         helprequest_close(request=request, actor=None, reason=CloseReason.DELIVERED)
     return feedback
 
@@ -430,13 +438,16 @@ def conflict_declare(
     _require_member_admin(actor, member)
     if public_party.kind in MEMBER_KINDS:
         raise ValidationError({"public_party": _("Choose a public party.")})
-    description = description.strip()
-    if not description:
-        raise ValidationError({"description": _("Describe the relationship in a few words.")})
+    description = _text(
+        description,
+        field="description",
+        required=_("Describe the relationship in a few words."),
+        limit=300,
+    )
     conflict, created = ConflictOfInterest.objects.get_or_create(
         member=member,
         public_party=public_party,
-        defaults={"description": description[:300], "declared_by": actor},
+        defaults={"description": description, "declared_by": actor},
     )
     if created:
         audit.record(

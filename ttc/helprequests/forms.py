@@ -150,8 +150,12 @@ class TextForm(forms.Form):
 
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5_000)
 
-    def __init__(self, *args: Any, label: Any, required_message: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, label: Any, required_message: Any, max_length: int = 5_000, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["text"].max_length = max_length  # type: ignore[attr-defined]
+        self.fields["text"].widget.attrs["maxlength"] = str(max_length)
         self.fields["text"].label = label
         self.fields["text"].error_messages["required"] = required_message
 

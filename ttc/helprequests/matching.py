@@ -355,8 +355,11 @@ def _create_proposal(
         action="match.propose",
         obj=request,
         summary=(
-            f"Proposed {proposal.candidate_name} for #{request.pk} "
-            f"(score {item.score:.2f}{', batch' if via_batch else ''})"
+            f"Proposed {proposal.candidate_name} for #{request.pk}"
+            f"{' in surge mode' if via_batch else ''}: score {item.score:.2f} = "
+            f"skill {item.skill:.2f}, availability {item.availability:.2f}, "
+            f"region {item.region:.0f}, language {item.language:.0f}, "
+            f"fairness -{item.fairness:.2f} ({item.recent_matches} recent matches)"
         ),
         data={"proposal": proposal.pk, "candidate": item.candidate.key, **breakdown(item)},
     )
@@ -383,6 +386,8 @@ def match_propose(
         raise ValidationError(_("Choose at least one candidate."))
     for key in candidate_keys:
         parse_key(key)
+    if len(set(candidate_keys)) != len(candidate_keys):
+        raise ValidationError(_("Each candidate can be chosen once."))
     slots = open_slots(request)
     if len(candidate_keys) > slots:
         raise ValidationError(

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,12 +23,16 @@ from ttc.core import access, audit
 from ttc.core.notify import notify
 from ttc.core.tlp import TLP
 from ttc.helprequests.models import (
+    REQUEST_LANGUAGES,
+    REQUEST_REGIONS,
     STALE_WATCHED,
+    Category,
     CloseReason,
     HelpRequest,
     ProposalStatus,
     RequestMessage,
     RequestStatus,
+    Urgency,
 )
 from ttc.members.models import (
     MEMBER_KINDS,
@@ -48,6 +52,22 @@ MAX_DESCRIPTION = 20_000
 MAX_EFFORT_HOURS = 10_000
 MAX_EXPERTS = 50
 MAX_SKILLS = 10
+MAX_NOTE = 5_000
+
+
+def _text(value: str, *, field: str, required: str, limit: int = MAX_NOTE) -> str:
+    """A required free text, refused (never cut) when too long."""
+    value = value.strip()
+    if not value:
+        raise ValidationError({field: required})
+    if len(value) > limit:
+        raise ValidationError(
+            {
+                field: _("Keep it under %(max)s characters.")
+                % {"max": f"{limit:,}".replace(",", ".")}
+            }
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,16 @@ def validate_request_data(data: RequestData, *, today: date | None = None) -> li
         }
     if data.deadline < today:
         errors["deadline"] = _("The deadline cannot be in the past.")
+    choices: dict[str, tuple[object, list[Any]]] = {
+        "category": (data.category, Category.values),
+        "urgency": (data.urgency, Urgency.values),
+        "region": (data.region, [code for code, _label in REQUEST_REGIONS]),
+        "language": (data.language, [code for code, _label in REQUEST_LANGUAGES]),
+        "tlp": (data.tlp, TLP.values),
+    }
+    for field, (value, allowed) in choices.items():
+        if value not in allowed:
+            errors[field] = _("Choose one of the options.")
     ids = set(data.skill_ids)
     skills = list(Skill.objects.filter(pk__in=ids))
     if not ids:
@@ -188,7 +218,10 @@ def helprequest_submit(
         # The same form submitted twice at once: the other submit won.
         if submission_key is None:
             raise
-        return HelpRequest.objects.get(submission_key=submission_key)
+        winner = HelpRequest.objects.get(submission_key=str(submission_key))
+        if winner.created_by_id != author.pk:
+            raise PermissionDenied(_("This form was already used by someone else.")) from None
+        return winner
     request.skills.set(skills)
     request.recipient_orgs.set([org for org in (organisation, umbrella) if org is not None])
     request.recipient_people.set([author])
@@ -305,9 +338,7 @@ def helprequest_accept(*, request: HelpRequest, actor: User) -> HelpRequest:
 def helprequest_ask(*, request: HelpRequest, actor: User, question: str) -> HelpRequest:
     """Triage: ask the requester a question; the request waits for the answer."""
     _require_coordinator(actor)
-    question = question.strip()
-    if not question:
-        raise ValidationError({"question": _("Write the question.")})
+    question = _text(question, field="question", required=_("Write the question."))
     request = _locked(request)
     if request.status != RequestStatus.NEEDS_INFO:
         _move(request, RequestStatus.NEEDS_INFO)
@@ -332,9 +363,7 @@ def helprequest_answer(*, request: HelpRequest, actor: User, answer: str) -> Hel
     """The requester answers; a request waiting for information returns to triage."""
     if not is_requester(actor, request):
         raise PermissionDenied(_("Only the requester answers."))
-    answer = answer.strip()
-    if not answer:
-        raise ValidationError({"answer": _("Write your answer.")})
+    answer = _text(answer, field="answer", required=_("Write your answer."))
     request = _locked(request)
     if request.status not in (*STALE_WATCHED, RequestStatus.MATCHED):
         raise ValidationError(_("This request is no longer open."))
@@ -363,6 +392,8 @@ def helprequest_merge(
     _require_coordinator(actor)
     if into.pk == request.pk:
         raise ValidationError({"into": _("A request cannot be merged into itself.")})
+    if len(note) > MAX_NOTE:
+        raise ValidationError({"note": _("Keep the note under 5.000 characters.")})
     request = _locked(request)
     into = _locked(into)
     if into.status in (RequestStatus.CLOSED, RequestStatus.REJECTED, RequestStatus.MERGED):
@@ -402,9 +433,7 @@ def helprequest_merge(
 @transaction.atomic
 def helprequest_reject(*, request: HelpRequest, actor: User, reason: str) -> HelpRequest:
     _require_coordinator(actor)
-    reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Tell the requester why.")})
+    reason = _text(reason, field="reason", required=_("Tell the requester why."))
     request = _locked(request)
     _move(request, RequestStatus.REJECTED)
     request.decision_note = reason
@@ -433,8 +462,10 @@ def helprequest_close(
     by the platform (`actor=None`) when work is done or nobody answered."""
     if actor is not None and not (actor.is_coordinator or is_requester(actor, request)):
         raise PermissionDenied(_("Only the requester or a coordinator closes a request."))
+    if len(note) > MAX_NOTE:
+        raise ValidationError({"note": _("Keep the note under 5.000 characters.")})
     request = _locked(request)
-    if request.engagements.current().exists() and reason != CloseReason.DELIVERED:
+    if request.engagements.current().exists():
         raise ValidationError(_("Members are still at work on this request; close that first."))
     _move(request, RequestStatus.CLOSED)
     now = timezone.now()

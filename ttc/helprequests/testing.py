@@ -135,5 +135,7 @@ register_labelled(
         # A new request tells the coordinators only; who hears of it later is
         # tested in tests/test_helprequest_access.py.
         notifies_audience=False,
+        # The dashboard lists the person's own organisation's requests only.
+        partial_surfaces=("home",),
     )
 )
