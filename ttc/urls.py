@@ -28,6 +28,7 @@ urlpatterns = [
     path("announcements/", include("ttc.announcements.urls")),
     # Help requests, triage and matching, proposals, engagements.
     path("", include("ttc.helprequests.urls")),
+    path("statistics/", include("ttc.helprequests.stats_urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found_view),
 ]

@@ -20,6 +20,7 @@ from ttc.api.helprequests import (
 from ttc.api.me import router as me_router
 from ttc.api.membership import router as membership_router
 from ttc.api.organisations import router as organisations_router
+from ttc.api.statistics import router as statistics_router
 
 api = NinjaAPI(
     title="TechTegenCorona API",
@@ -35,6 +36,7 @@ api = NinjaAPI(
 api.add_router("/me", me_router)
 api.add_router("/organisations", organisations_router)
 api.add_router("/announcements", announcements_router)
+api.add_router("/statistics", statistics_router)
 api.add_router("", membership_router)
 api.add_router("/requests", requests_router)
 api.add_router("/proposals", proposals_router)

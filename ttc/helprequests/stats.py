@@ -252,7 +252,7 @@ def time_to_first_match() -> MatchSpeed:
                 "created_at", "first_match_at"
             )[middle : total // 2 + 1]
         )
-        waits = [first - created for created, first in pairs]
+        waits = [first - created for created, first in pairs if first is not None]
         median = sum(waits, timedelta()) / len(waits)
     return MatchSpeed(
         matched=total,
@@ -329,8 +329,7 @@ def member_population() -> QuerySet[Organisation]:
     (company or independent expert, as in matching), with or without matches,
     and any former member that had a match."""
     return Organisation.objects.members().filter(
-        Q(status=MemberStatus.APPROVED)
-        | Q(pk__in=accepted_proposals().values("organisation_id"))
+        Q(status=MemberStatus.APPROVED) | Q(pk__in=accepted_proposals().values("organisation_id"))
     )
 
 
@@ -519,7 +518,9 @@ def parse_sort(raw: str | None) -> str:
     return DEFAULT_REPORT_SORT
 
 
-def member_report(*, sort: str = DEFAULT_REPORT_SORT, now: datetime | None = None) -> list[MemberRow]:
+def member_report(
+    *, sort: str = DEFAULT_REPORT_SORT, now: datetime | None = None
+) -> list[MemberRow]:
     """Per member: matches in the fairness window and all time, proposals waiting,
     declined and expired, hours donated, engagements closed and the requesters'
     mean rating. Every member that is approved or was ever proposed; one query."""

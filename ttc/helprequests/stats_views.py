@@ -68,7 +68,7 @@ CHART_STYLE = Style(
     no_data_font_size=24,
     # The TTC teal first, then the Okabe-Ito colours, told apart with colour
     # blindness too; the table beside each chart gives the exact figures.
-    colors=("#00566b", "#d55e00", "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9"),
+    colors=("#00566b", "#e69f00", "#56b4e9", "#cc79a7", "#d55e00", "#595959", "#009e73"),
 )
 
 
@@ -83,26 +83,28 @@ def _without_scripts(root: Element) -> Element:
 
 
 def _chart(chart_type: Any, *, title: str, **config: Any) -> Any:
-    return chart_type(
-        style=CHART_STYLE,
+    options = {
+        "style": CHART_STYLE,
         # No external JavaScript: pygal's default fetches its tooltip script.
-        js=[],
-        xml_filters=[_without_scripts],
-        disable_xml_declaration=True,
-        explicit_size=True,
-        width=CHART_WIDTH,
-        height=CHART_HEIGHT,
-        title=title,
-        no_data_text=_("No data yet"),
-        legend_at_bottom=True,
-        truncate_legend=-1,
-        truncate_label=-1,
-        **config,
-    )
+        "js": [],
+        "disable_xml_declaration": True,
+        "explicit_size": True,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "title": title,
+        "no_data_text": _("No data yet"),
+        "legend_at_bottom": True,
+        "truncate_legend": -1,
+        "truncate_label": -1,
+    }
+    chart = chart_type(**{**options, **config})
+    chart.add_xml_filter(_without_scripts)
+    return chart
 
 
 def _axis(highest: float) -> list[int]:
-    """Whole-number labels for a count axis: about eight steps from 0."""
+    """Whole-number labels for a count axis, about eight steps from 0. Set only
+    on a chart with data: pygal cannot place labels on an empty one."""
     step = max(1, math.ceil(highest / 8))
     return list(range(0, max(step, math.ceil(highest)) + step, step))
 
@@ -118,13 +120,14 @@ def requests_chart() -> Any:
         title=_("Help requests per month, by sector"),
         x_label_rotation=45,
         y_title=_("Requests"),
-        y_labels=_axis(max(figure.month_totals, default=0)),
-        legend_at_bottom_columns=3,
+        legend_at_bottom_columns=2,
+        height=CHART_HEIGHT + 80,
     )
     chart.x_labels = _month_labels(figure.months)
-    if figure.total:
+    if any(figure.month_totals):
         for series in figure.sectors:
             chart.add(series.label, series.per_month)
+        chart.y_labels = _axis(max(figure.month_totals))
     return chart
 
 
@@ -144,11 +147,12 @@ def speed_chart() -> Any:
         title=_("Time from request to first match"),
         show_legend=False,
         y_title=_("Requests"),
-        y_labels=_axis(max((count for _key, count in figure.groups), default=0)),
     )
     chart.x_labels = [str(SPEED_LABELS[key]) for key, _count in figure.groups]
     if figure.matched:
-        chart.add(_("Requests"), [count for _key, count in figure.groups])
+        counts = [count for _key, count in figure.groups]
+        chart.add(_("Requests"), counts)
+        chart.y_labels = _axis(max(counts))
     return chart
 
 
@@ -160,11 +164,12 @@ def hours_chart() -> Any:
         show_legend=False,
         x_label_rotation=45,
         y_title=_("Hours"),
-        y_labels=_axis(float(max(figure.per_month, default=0))),
     )
     chart.x_labels = _month_labels(figure.months)
-    if figure.total:
-        chart.add(_("Hours"), [float(hours) for hours in figure.per_month])
+    if any(figure.per_month):
+        hours = [float(month) for month in figure.per_month]
+        chart.add(_("Hours"), hours)
+        chart.y_labels = _axis(max(hours))
     return chart
 
 
@@ -176,11 +181,12 @@ def distribution_chart() -> Any:
         show_legend=False,
         x_title=_("Matches"),
         y_title=_("Members"),
-        y_labels=_axis(max((b.members for b in figure.histogram), default=0)),
     )
     chart.x_labels = [b.label for b in figure.histogram]
     if figure.members:
-        chart.add(_("Members"), [b.members for b in figure.histogram])
+        members = [b.members for b in figure.histogram]
+        chart.add(_("Members"), members)
+        chart.y_labels = _axis(max(members))
     return chart
 
 
@@ -220,7 +226,7 @@ def statistics_chart(request: HttpRequest, name: str) -> HttpResponse:
 
 REPORT_COLUMNS = (
     ("name", gettext_lazy("Member")),
-    ("matches_window", gettext_lazy("Matches in the fairness window")),
+    ("matches_window", gettext_lazy("Matches in the last %(days)s days")),
     ("matches_total", gettext_lazy("Matches all time")),
     ("waiting", gettext_lazy("Proposals waiting")),
     ("declined", gettext_lazy("Proposals declined")),
@@ -244,7 +250,9 @@ def statistics_report(request: AuthenticatedHttpRequest) -> HttpResponse:
         columns.append(
             {
                 "key": key,
-                "label": label,
+                "label": label % {"days": settings.TTC_FAIRNESS_WINDOW_DAYS}
+                if key == "matches_window"
+                else label,
                 # A second click on the sorted column reverses it; numbers start high.
                 "next": (key if descending else f"-{key}")
                 if current
@@ -265,8 +273,8 @@ def statistics_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-#: Characters that make a spreadsheet read a cell as a formula (OWASP adds tab
-#: and carriage return to the four of the standard).
+#: Characters that make a spreadsheet read a cell as a formula: = + - @, and
+#: after OWASP's advice also tab and carriage return.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
