@@ -67,7 +67,7 @@ def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 work.proposal_decline(
                     proposal=proposal,
                     actor=request.user,
-                    reason=request.POST.get("text", "")[:2_000],
+                    reason=request.POST.get("text", "")[:2_001],
                 )
                 messages.success(request, _("Declined. The coordinators ask someone else."))
                 return redirect("proposal_list")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ttc.core import access, audit
 from ttc.core.notify import notify
 from ttc.core.tlp import TLP
-from ttc.helprequests.matching import propose_next, responders
+from ttc.helprequests.matching import conflicted_companies, propose_next, responders
 from ttc.helprequests.models import (
     CloseReason,
     ConflictOfInterest,
@@ -73,6 +73,10 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> Engagement:
         raise ValidationError(_("This request is no longer looking for members."))
     if not proposal.organisation.is_compliant:
         raise ValidationError(_("Your membership must be in order before you take on requests."))
+    if proposal.organisation_id in conflicted_companies(request):
+        raise ValidationError(
+            _("You declared a relationship with this organisation, so you cannot take this on.")
+        )
     people = [person for person in (actor, proposal.expert) if person is not None]
     if request.tlp == TLP.RED:
         access.check_named_people(people)
@@ -158,7 +162,7 @@ def proposals_follow_up(*, now: datetime | None = None) -> ProposalReport:
     now = now or timezone.now()
     reminded = 0
     for proposal in Proposal.objects.pending().filter(reminded_at__isnull=True, respond_by__gt=now):
-        if add_working_days(now, 1) < proposal.respond_by:
+        if add_working_days(timezone.localtime(now), 1) < proposal.respond_by:
             continue
         updated = Proposal.objects.filter(pk=proposal.pk, reminded_at__isnull=True).update(
             reminded_at=now

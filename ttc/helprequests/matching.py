@@ -191,9 +191,10 @@ def conflicted_companies(request: HelpRequest) -> frozenset[int]:
     )
 
 
-def already_asked(request: HelpRequest) -> frozenset[str]:
-    """Candidates proposed for this request before, whatever they answered."""
-    return frozenset(proposal.candidate_key for proposal in request.proposals.all())
+def companies_asked(request: HelpRequest) -> frozenset[int]:
+    """Members asked for this request before, whatever they answered: neither the
+    company nor its experts are asked again for it."""
+    return frozenset(proposal.organisation_id for proposal in request.proposals.all())
 
 
 def open_slots(request: HelpRequest) -> int:
@@ -212,18 +213,16 @@ def need_for(request: HelpRequest, *, slots: int | None = None) -> matching.Need
         language=request.language,
         # Ranking does not depend on the places left; the engine wants at least one.
         slots=max(1, open_slots(request)) if slots is None else slots,
-        excluded_companies=conflicted_companies(request),
+        excluded_companies=conflicted_companies(request) | companies_asked(request),
     )
 
 
 def rank(
     request: HelpRequest, *, pool: matching.Pool | None = None, limit: int = 10
 ) -> list[matching.Ranked]:
-    """The best candidates for one request, leaving out those asked before."""
+    """The best candidates for one request, leaving out members asked before."""
     pool = pool or candidate_pool()
-    asked = already_asked(request)
-    ranked = pool.rank(need_for(request), limit=limit + len(asked))
-    return [item for item in ranked if item.candidate.key not in asked][:limit]
+    return pool.rank(need_for(request), limit=limit)
 
 
 @dataclass(frozen=True)
@@ -345,7 +344,8 @@ def _create_proposal(
         candidate_key=item.candidate.key,
         proposed_by=actor,
         proposed_at=now,
-        respond_by=add_working_days(now, settings.TTC_PROPOSAL_WORKING_DAYS),
+        # Working days are Dutch days: count from the local date and time.
+        respond_by=add_working_days(timezone.localtime(now), settings.TTC_PROPOSAL_WORKING_DAYS),
         score=item.score,
         breakdown=breakdown(item),
         via_batch=via_batch,
@@ -401,6 +401,7 @@ def match_propose(
         raise ValidationError(
             _("Some chosen candidates can no longer be proposed; look at the ranking again.")
         )
+    _check_caps([ranked[key] for key in candidate_keys], pool.fairness)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -414,6 +415,20 @@ def match_propose(
         ) from None
     HelpRequest.objects.filter(pk=request.pk).update(last_activity_at=now, stale_asked_at=None)
     return proposals
+
+
+def _check_caps(chosen: Sequence[matching.Ranked], fairness: matching.Fairness) -> None:
+    """One round of proposals may not take a company past its cap either."""
+    per_company = Counter(item.candidate.company for item in chosen)
+    for company, count in per_company.items():
+        if fairness.recent.get(company, 0) + count > fairness.cap:
+            raise ValidationError(
+                _(
+                    "That would give one company more than %(cap)s matches in %(days)s days; "
+                    "choose candidates from different companies."
+                )
+                % {"cap": fairness.cap, "days": settings.TTC_FAIRNESS_WINDOW_DAYS}
+            )
 
 
 def propose_next(request: HelpRequest, *, after: Proposal) -> Proposal | None:
@@ -496,25 +511,7 @@ def batch_plan() -> BatchPlan:
         slots = open_slots(request)
         if not slots:
             continue
-        need = need_for(request, slots=slots)
-        asked = already_asked(request)
-        # A company asked before for this request is not asked again by the batch.
-        asked_companies = {
-            proposal.organisation_id
-            for proposal in request.proposals.all()
-            if proposal.candidate_key in asked
-        }
-        needs.append(
-            matching.Need(
-                key=need.key,
-                skills=need.skills,
-                effort_hours=need.effort_hours,
-                region=need.region,
-                language=need.language,
-                slots=slots,
-                excluded_companies=need.excluded_companies | asked_companies,
-            )
-        )
+        needs.append(need_for(request, slots=slots))
     result = matching.assign(needs, pool)
     by_pk = {request.pk: request for request in requests}
     names = candidate_names([key for _need, key, _score in result.pairs])

@@ -322,7 +322,8 @@ def helprequest_accept(*, request: HelpRequest, actor: User) -> HelpRequest:
     request = _locked(request)
     _move(request, RequestStatus.OPEN)
     request.triaged_at = request.triaged_at or timezone.now()
-    request.save(update_fields=["status", "last_activity_at", "triaged_at"])
+    request.stale_asked_at = None
+    request.save(update_fields=["status", "last_activity_at", "triaged_at", "stale_asked_at"])
     audit.record(
         actor=actor, action="helprequest.accept", obj=request, summary=f"Accepted #{request.pk}"
     )
@@ -345,7 +346,8 @@ def helprequest_ask(*, request: HelpRequest, actor: User, question: str) -> Help
     now = timezone.now()
     request.last_activity_at = now
     request.contacted_at = request.contacted_at or now
-    request.save(update_fields=["status", "last_activity_at", "contacted_at"])
+    request.stale_asked_at = None
+    request.save(update_fields=["status", "last_activity_at", "contacted_at", "stale_asked_at"])
     _message(request, author=actor, kind=RequestMessage.Kind.QUESTION, body=question)
     audit.record(
         actor=actor, action="helprequest.ask", obj=request, summary=f"Asked about #{request.pk}"
@@ -405,6 +407,7 @@ def helprequest_merge(
     request.save(
         update_fields=["status", "last_activity_at", "merged_into", "closed_at", "decision_note"]
     )
+    request.proposals.pending().update(status=ProposalStatus.WITHDRAWN, responded_at=timezone.now())
     # The duplicate's people follow the request it joined.
     into.recipient_orgs.add(*request.recipient_orgs.all())
     into.recipient_people.add(*request.recipient_people.all())

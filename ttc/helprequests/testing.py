@@ -44,6 +44,28 @@ def make_market(personas: Personas) -> Skill:
     return needed
 
 
+def second_member(
+    needed: Skill, *, name: str = "Tweede Hulp B.V.", email: str = "admin@tweede.test"
+) -> tuple[Any, Any]:
+    """Another compliant member company with the skill, working in Utrecht only:
+    it ranks below the member company for a request from Groningen. Returns the
+    company and its admin."""
+    from ttc.core.testing import make_organisation, make_user
+    from ttc.members.models import Membership, OrganisationKind
+
+    company = make_organisation(
+        name,
+        OrganisationKind.MEMBER_COMPANY,
+        capacity_hours=40,
+        regions=["utrecht"],
+        languages=["nl", "en"],
+    )
+    company.expertise.add(needed)
+    admin = make_user(email, full_name="Tina Tweede", preferred_language="en")
+    Membership.objects.create(user=admin, organisation=company, role="admin")
+    return company, admin
+
+
 def request_data(**overrides: Any) -> services.RequestData:
     fields: dict[str, Any] = {
         "title": "Phishing-golf bij de spoedeisende hulp",

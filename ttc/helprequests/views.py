@@ -241,7 +241,7 @@ def helprequest_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         request,
         help_request,
         lambda: services.helprequest_answer(
-            request=help_request, actor=request.user, answer=request.POST.get("text", "")[:5_000]
+            request=help_request, actor=request.user, answer=request.POST.get("text", "")[:5_001]
         ),
         _("Your answer is sent to the coordinators."),
     )
@@ -298,7 +298,9 @@ def triage_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def triage_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     help_request = get_object_or_404(HelpRequest, pk=pk)
-    text = request.POST.get("text", "")[:5_000]
+    # One character over the limit at most: the service refuses an oversized
+    # text with a message rather than the page cutting it silently.
+    text = request.POST.get("text", "")[:5_001]
     actions: dict[str, tuple[Any, str]] = {
         "accept": (
             lambda: services.helprequest_accept(request=help_request, actor=request.user),
