@@ -7,7 +7,7 @@ The scoring and the solver are framework-free, in `ttc.lib.matching`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -182,13 +182,24 @@ def candidate_pool(*, now: datetime | None = None) -> matching.Pool:
     return matching.Pool(load_candidates(), fairness_settings(now=now))
 
 
-def conflicted_companies(request: HelpRequest) -> frozenset[int]:
-    """Members with a declared commercial relationship with the requesting side."""
-    return frozenset(
-        ConflictOfInterest.objects.filter(public_party_id__in=request.party_ids).values_list(
-            "member_id", flat=True
-        )
-    )
+def conflicted_companies(
+    request: HelpRequest, *, conflicts: dict[int, set[int]] | None = None
+) -> frozenset[int]:
+    """Members with a declared commercial relationship with the requesting side.
+    `conflicts` (public party → members), when given, saves a query per request."""
+    if conflicts is None:
+        conflicts = all_conflicts(party_ids=request.party_ids)
+    return frozenset().union(*(conflicts.get(pk, set()) for pk in request.party_ids))
+
+
+def all_conflicts(*, party_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
+    rows = ConflictOfInterest.objects.all()
+    if party_ids is not None:
+        rows = rows.filter(public_party_id__in=party_ids)
+    conflicts: dict[int, set[int]] = defaultdict(set)
+    for party_id, member_id in rows.values_list("public_party_id", "member_id"):
+        conflicts[party_id].add(member_id)
+    return conflicts
 
 
 def companies_asked(request: HelpRequest) -> frozenset[int]:
@@ -198,22 +209,32 @@ def companies_asked(request: HelpRequest) -> frozenset[int]:
 
 
 def open_slots(request: HelpRequest) -> int:
-    taken = request.proposals.filter(
-        status__in=(ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
-    ).count()
+    """Places still free: experts needed minus proposals accepted or waiting.
+    Reads `request.proposals.all()`, so a prefetch serves it."""
+    taken = sum(
+        1
+        for proposal in request.proposals.all()
+        if proposal.status in (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED)
+    )
     return max(0, request.experts_needed - taken)
 
 
-def need_for(request: HelpRequest, *, slots: int | None = None) -> matching.Need:
+def need_for(
+    request: HelpRequest,
+    *,
+    slots: int | None = None,
+    conflicts: dict[int, set[int]] | None = None,
+) -> matching.Need:
     return matching.Need(
         key=request.pk,
-        skills=tuple(request.skills.values_list("pk", flat=True)),
+        skills=tuple(skill.pk for skill in request.skills.all()),
         effort_hours=float(request.effort_hours),
         region=request.region,
         language=request.language,
         # Ranking does not depend on the places left; the engine wants at least one.
         slots=max(1, open_slots(request)) if slots is None else slots,
-        excluded_companies=conflicted_companies(request) | companies_asked(request),
+        excluded_companies=conflicted_companies(request, conflicts=conflicts)
+        | companies_asked(request),
     )
 
 
@@ -506,17 +527,21 @@ def batch_plan() -> BatchPlan:
         .order_by("urgency", "created_at")
     )
     pool = candidate_pool()
-    needs = []
-    for request in requests:
-        slots = open_slots(request)
-        if not slots:
-            continue
-        needs.append(need_for(request, slots=slots))
+    conflicts = all_conflicts()
+    needs = [
+        need_for(request, slots=open_slots(request), conflicts=conflicts)
+        for request in requests
+        if open_slots(request)
+    ]
     result = matching.assign(needs, pool)
     by_pk = {request.pk: request for request in requests}
     names = candidate_names([key for _need, key, _score in result.pairs])
+    # The score's parts, for the preview, of the needs that received someone.
+    assigned = {need_key for need_key, _key, _score in result.pairs}
     ranked_by_pair = {}
     for need in needs:
+        if need.key not in assigned:
+            continue
         for item in pool.rank(need, limit=len(pool)):
             ranked_by_pair[(need.key, item.candidate.key)] = item
     pairs = [
