@@ -46,6 +46,8 @@ def main() -> int:
         )
         for key, value in result["figures"].items():
             print(f"    {key}: {value}")
+        for key, value in result["baseline"].items():
+            print(f"    baseline {key}: {value}")
     return 0 if all(result["met"] for result in results) else 1
 
 
