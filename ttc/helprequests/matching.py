@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,18 +88,56 @@ def _slots(free_hours: float) -> int:
     return int(free_hours // SLOT_HOURS)
 
 
-def eligible_companies() -> list[Organisation]:
-    return list(
+def _company_candidates(org_load: dict[int, float]) -> list[matching.Candidate]:
+    """Compliant member companies with hours to offer; an independent expert is
+    proposed as the person instead (see `_expert_candidates`)."""
+    companies = (
         Organisation.objects.members()
         .compliant()
         .filter(capacity_hours__gt=0)
-        .prefetch_related("expertise")
+        .exclude(kind=OrganisationKind.INDEPENDENT_EXPERT)
     )
+    expertise: dict[int, dict[int, float]] = defaultdict(dict)
+    for org_id, skill_id in Organisation.expertise.through.objects.filter(
+        organisation__in=companies.values("pk")
+    ).values_list("organisation_id", "skill_id"):
+        expertise[org_id][skill_id] = COMPANY_SKILL_STRENGTH
+    candidates = []
+    for pk, hours, regions, languages in companies.values_list(
+        "pk", "capacity_hours", "regions", "languages"
+    ):
+        free = max(0.0, float(hours or 0) - org_load[pk])
+        candidates.append(
+            matching.Candidate(
+                key=f"org:{pk}",
+                company=pk,
+                skills=expertise[pk],
+                free_hours=free,
+                regions=frozenset(regions),
+                languages=frozenset(languages),
+                capacity=_slots(free),
+            )
+        )
+    return candidates
 
 
-def eligible_experts() -> list[ExpertProfile]:
-    """Experts with a profile and their own consent to the current Code, in a
-    compliant member (the same rule as `members.experts.expert_is_eligible`)."""
+def _expert_companies(people: QuerySet[ExpertProfile]) -> dict[int, int]:
+    """The compliant member each expert works for (their first, when several)."""
+    compliant = Organisation.objects.members().compliant().values("pk")
+    companies: dict[int, int] = {}
+    for user_id, org_id in (
+        Membership.objects.filter(organisation__in=compliant, user_id__in=people.values("user_id"))
+        .order_by("organisation_id")
+        .values_list("user_id", "organisation_id")
+    ):
+        companies.setdefault(user_id, org_id)
+    return companies
+
+
+def _expert_candidates(expert_load: dict[int, float]) -> list[matching.Candidate]:
+    """Experts with a profile and their own consent to the current Code and the
+    Chatham House Rule, in a compliant member: the rule of
+    `members.experts.expert_is_eligible`, for everyone at once."""
     code = CodeOfConduct.objects.current()
     if code is None:
         return []
@@ -108,74 +147,45 @@ def eligible_experts() -> list[ExpertProfile]:
     chatham = Consent.objects.filter(organisation=None, kind=Consent.Kind.CHATHAM_HOUSE).values(
         "user_id"
     )
-    return list(
-        ExpertProfile.objects.filter(
-            user__is_active=True,
-            user__deleted_at__isnull=True,
-            user_id__in=consented,
-            hours_per_week__gt=0,
-        )
-        .filter(user_id__in=chatham)
-        .select_related("user")
-    )
-
-
-def _expert_companies(user_ids: Sequence[int]) -> dict[int, int]:
-    """The compliant member each expert works for (their first, when several)."""
-    compliant = Organisation.objects.members().compliant().values("pk")
-    companies: dict[int, int] = {}
-    for user_id, org_id in (
-        Membership.objects.filter(user_id__in=user_ids, organisation__in=compliant)
-        .order_by("organisation_id")
-        .values_list("user_id", "organisation_id")
-    ):
-        companies.setdefault(user_id, org_id)
-    return companies
-
-
-def load_candidates() -> list[matching.Candidate]:
-    """Every member matching may propose now, with what it offers and has free."""
-    org_load, expert_load = _weekly_loads()
-    candidates = []
-    for org in eligible_companies():
-        if org.kind == OrganisationKind.INDEPENDENT_EXPERT:
-            continue  # an independent expert is proposed as the person, below
-        free = max(0.0, float(org.capacity_hours or 0) - org_load[org.pk])
-        candidates.append(
-            matching.Candidate(
-                key=f"org:{org.pk}",
-                company=org.pk,
-                skills={skill.pk: COMPANY_SKILL_STRENGTH for skill in org.expertise.all()},
-                free_hours=free,
-                regions=frozenset(org.regions),
-                languages=frozenset(org.languages),
-                capacity=_slots(free),
-            )
-        )
-    profiles = eligible_experts()
-    companies = _expert_companies([profile.user_id for profile in profiles])
+    profiles = ExpertProfile.objects.filter(
+        user__is_active=True,
+        user__deleted_at__isnull=True,
+        user_id__in=consented,
+        hours_per_week__gt=0,
+    ).filter(user_id__in=chatham)
+    companies = _expert_companies(profiles)
     skills: dict[int, dict[int, float]] = defaultdict(dict)
     for user_id, skill_id, level in ExpertSkill.objects.filter(
-        user_id__in=list(companies)
+        user_id__in=profiles.values("user_id")
     ).values_list("user_id", "skill_id", "level"):
         skills[user_id][skill_id] = LEVEL_STRENGTH.get(level, 0.5)
-    for profile in profiles:
-        company = companies.get(profile.user_id)
+    candidates = []
+    for user_id, hours, region, languages in profiles.values_list(
+        "user_id", "hours_per_week", "region", "languages"
+    ):
+        company = companies.get(user_id)
         if company is None:
             continue
-        free = max(0.0, float(profile.hours_per_week) - expert_load[profile.user_id])
+        free = max(0.0, float(hours) - expert_load[user_id])
         candidates.append(
             matching.Candidate(
-                key=f"expert:{profile.user_id}",
+                key=f"expert:{user_id}",
                 company=company,
-                skills=skills[profile.user_id],
+                skills=skills[user_id],
                 free_hours=free,
-                regions=frozenset({profile.region}),
-                languages=frozenset(profile.languages),
+                regions=frozenset({region}),
+                languages=frozenset(languages),
                 capacity=_slots(free),
             )
         )
     return candidates
+
+
+def load_candidates() -> list[matching.Candidate]:
+    """Every member matching may propose now, with what it offers and has free.
+    A fixed number of queries, and no model objects: it runs on every ranking."""
+    org_load, expert_load = _weekly_loads()
+    return [*_company_candidates(org_load), *_expert_candidates(expert_load)]
 
 
 def candidate_pool(*, now: datetime | None = None) -> matching.Pool:

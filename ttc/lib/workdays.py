@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import holidays
 
 
+@lru_cache(maxsize=16)
 def _holidays(years: range) -> holidays.HolidayBase:
+    """The Dutch public holidays of `years`: building the table takes tens of
+    milliseconds and its answer never changes."""
     return holidays.country_holidays("NL", years=years)
 
 

@@ -22,6 +22,7 @@ from ttc.accounts.models import User
 from ttc.announcements.services import announcement_publish
 from ttc.core import audit
 from ttc.core.tlp import TLP
+from ttc.demo.helprequests import MIN_REQUESTS, REQUESTS_PER_COMPANY, RequestSeeder, summary
 from ttc.members import breaches, experts, vetting
 from ttc.members.compliance import Issue
 from ttc.members.consents import CHATHAM_HOUSE_VERSION, PLEDGE_VERSION
@@ -106,6 +107,21 @@ WAITING_PUBLIC_PARTIES = [
     ("Gemeente Zuidplas", OrganisationKind.MUNICIPALITY, "Nieuwerkerk aan den IJssel",
      "", "00000001001234567000"),
 ]  # fmt: skip
+# What the member admin's company and the expert persona offer: each is proposed
+# for a request that asks for it.
+MEMBER_ADMIN_OFFER: dict[str, Any] = {
+    "capacity_hours": 80,
+    "regions": ["drenthe", "friesland", "groningen"],
+    "languages": ["nl", "en"],
+}
+MEMBER_ADMIN_EXPERTISE = ["Netwerkbeheer", "Wifi en locaties", "VPN en thuiswerken",
+                          "Testen en kwaliteit"]  # fmt: skip
+EXPERT_PERSONA_SKILLS = [("DPIA", 3), ("AVG-advies", 3), ("Identiteit en toegang", 2)]
+EXPERT_PERSONA_PROFILE: dict[str, Any] = {
+    "hours_per_week": 16,
+    "region": "groningen",
+    "languages": ["nl", "en"],
+}
 INDEPENDENT_EXPERTS = [
     ("Jansen Privacy Advies", "Amersfoort", APPROVED),
     ("De Wit Security Consultancy", "Zwolle", APPROVED),
@@ -182,6 +198,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Demo data loaded in {time.perf_counter() - started:.1f} s.")
             )
+        for line in summary():
+            self.stdout.write(line)
         self.stdout.write(f"\nDemo log-ins (password for each: {DEMO_PASSWORD}):")
         for _, email, description in PERSONAS:
             self.stdout.write(f"  {email:42} {description}")
@@ -225,13 +243,24 @@ class Seeder:
         self.waiting_public_parties()
         self.declare_clients(member_companies, public)
         self.announcements(people, member_companies, public)
+        requests = max(MIN_REQUESTS, round(self.companies * REQUESTS_PER_COMPANY))
+        RequestSeeder(
+            rng=self.random,
+            personas=people,
+            coordinators=self.core_team,
+            public=public,
+            public_people=self.public_people,
+            admin_of=self.admin_of,
+            conflicts=self.conflicts(member_companies, public),
+            count=requests,
+        ).run()
         audit.record(
             actor=None,
             action="demo.seed",
             summary=f"Demo data: {len(member_companies)} member companies, "
             f"{len(independents)} independent experts, "
             f"{len(public) + len(WAITING_PUBLIC_PARTIES)} public parties, "
-            f"{User.objects.count()} people",
+            f"{User.objects.count()} people, {requests} help requests",
         )
 
     def _organisations(self, rows: list[dict[str, Any]]) -> list[Organisation]:
@@ -428,7 +457,7 @@ class Seeder:
         Membership.objects.bulk_create(
             (Membership(user=u, organisation=o, role=r) for u, o, r in memberships), batch_size=500
         )
-        self.skills(company_people + independent_people)
+        self.skills(company_people + independent_people, personas)
         self.expert_profiles(company_people + independent_people, personas)
         # The core team's other members have long set up their second factor.
         for colleague in coordinators:
@@ -436,17 +465,22 @@ class Seeder:
         self.core_team = coordinators
         return personas
 
-    def skills(self, people: list[User]) -> None:
+    def skills(self, people: list[User], personas: dict[str, User]) -> None:
         subskills = list(Skill.objects.filter(parent__isnull=False))
         levels = [level for level, _ in ExpertSkill.Level.choices]
-        ExpertSkill.objects.bulk_create(
-            (
-                ExpertSkill(user=expert, skill=skill, level=self.random.choice(levels))
-                for expert in people
-                for skill in self.random.sample(subskills, self.random.randint(1, 4))
-            ),
-            batch_size=1000,
-        )
+        rows = [
+            ExpertSkill(user=expert, skill=skill, level=self.random.choice(levels))
+            for expert in people
+            for skill in self.random.sample(subskills, self.random.randint(1, 4))
+        ]
+        # The expert persona is proposed for a privacy request in the demo.
+        expert = personas["expert"]
+        by_name = {skill.name: skill for skill in subskills}
+        rows = [row for row in rows if row.user != expert] + [
+            ExpertSkill(user=expert, skill=by_name[name], level=level)
+            for name, level in EXPERT_PERSONA_SKILLS
+        ]
+        ExpertSkill.objects.bulk_create(rows, batch_size=1000)
 
     def expert_profiles(self, people: list[User], personas: dict[str, User]) -> None:
         """Most experts filled in their profile and agreed personally; some not yet."""
@@ -458,17 +492,19 @@ class Seeder:
             if person.pk not in always and self.random.random() < 0.08:
                 continue
             spoken = ["nl", *self.random.sample(languages[1:], self.random.randint(0, 2))]
-            profiles.append(
-                ExpertProfile(
-                    user=person,
-                    hours_per_week=self.random.choice([2, 4, 4, 8, 8, 12, 16, 20, 24, 32, 40]),
-                    languages=spoken,
-                    region=self.random.choice(provinces),
-                    vog_date=self.today - timedelta(days=self.random.randint(20, 700))
-                    if self.random.random() < 0.3
-                    else None,
-                )
+            profile = ExpertProfile(
+                user=person,
+                hours_per_week=self.random.choice([2, 4, 4, 8, 8, 12, 16, 20, 24, 32, 40]),
+                languages=spoken,
+                region=self.random.choice(provinces),
+                vog_date=self.today - timedelta(days=self.random.randint(20, 700))
+                if self.random.random() < 0.3
+                else None,
             )
+            if person == personas["expert"]:
+                for field, value in EXPERT_PERSONA_PROFILE.items():
+                    setattr(profile, field, value)
+            profiles.append(profile)
             if person.pk not in always and self.random.random() < 0.1:
                 continue
             consents += [
@@ -540,10 +576,13 @@ class Seeder:
             organisation.capacity_hours = self.random.choice([4, 8, 16, 24, 40, 80, 120, 200])
             organisation.regions = sorted(self.random.sample(provinces, self.random.randint(1, 5)))
             organisation.languages = ["nl", "en"] if self.random.random() < 0.7 else ["nl"]
-            links += [
-                through(organisation_id=organisation.pk, skill_id=skill.pk)
-                for skill in self.random.sample(skills, self.random.randint(1, 4))
-            ]
+            offered = self.random.sample(skills, self.random.randint(1, 4))
+            if organisation.name == PERSONA_COMPANIES[0]:
+                # The member admin's company is proposed for network work in the demo.
+                for field, value in MEMBER_ADMIN_OFFER.items():
+                    setattr(organisation, field, value)
+                offered = [s for s in skills if s.name in MEMBER_ADMIN_EXPERTISE or s in offered]
+            links += [through(organisation_id=organisation.pk, skill_id=s.pk) for s in offered]
         Organisation.objects.bulk_update(
             members, ["capacity_hours", "regions", "languages"], batch_size=500
         )
@@ -744,6 +783,18 @@ class Seeder:
         through.objects.bulk_create(
             through(from_organisation_id=a, to_organisation_id=b) for a, b in sorted(pairs)
         )
+        by_pk = {org.pk: org for org in companies + hospitals}
+        self.client_pairs = [(by_pk[a], by_pk[b]) for a, b in sorted(pairs)]
+
+    def conflicts(
+        self, companies: list[Organisation], public: list[Organisation]
+    ) -> list[tuple[Organisation, Organisation]]:
+        """Relationships members declare, so that matching never proposes them to
+        that party: a third of the declared clients (the personas' companies
+        aside), and the outsider's company with the requester persona's hospital."""
+        noorderlicht = next(org for org in public if org.name == "Ziekenhuis Noorderlicht")
+        others = [pair for pair in self.client_pairs if pair[0].name not in PERSONA_COMPANIES]
+        return [(companies[1], noorderlicht), *others[::3]]
 
     def announcements(
         self, people: dict[str, User], companies: list[Organisation], public: list[Organisation]
