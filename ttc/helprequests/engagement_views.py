@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +21,7 @@ from ttc.helprequests.models import (
     Proposal,
 )
 from ttc.helprequests.services import is_requester
-from ttc.helprequests.views import flash_form_errors
+from ttc.helprequests.views import act, flash_form_errors
 from ttc.members.models import MEMBER_KINDS, Organisation
 
 
@@ -140,32 +138,11 @@ def engagement_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     )
 
 
-def _after(
-    request: AuthenticatedHttpRequest,
-    engagement: Engagement,
-    action: Callable[[], object],
-    success: str,
-) -> HttpResponse:
-    try:
-        action()
-    except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for errors in error.message_dict.values():
-                for message in errors:
-                    messages.error(request, message)
-        else:
-            for message in error.messages:
-                messages.error(request, message)
-    else:
-        messages.success(request, success)
-    return redirect(engagement)
-
-
 @login_required
 @require_POST
 def engagement_message(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement_for_user(request, pk)
-    return _after(
+    return act(
         request,
         engagement,
         lambda: work.engagement_message(
@@ -183,7 +160,7 @@ def engagement_hours(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     if not form.is_valid():
         flash_form_errors(request, form)
         return redirect(engagement)
-    return _after(
+    return act(
         request,
         engagement,
         lambda: work.hours_log(
@@ -201,7 +178,7 @@ def engagement_hours(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @require_POST
 def engagement_deliver(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement_for_user(request, pk)
-    return _after(
+    return act(
         request,
         engagement,
         lambda: work.engagement_deliver(engagement=engagement, actor=request.user),
@@ -213,7 +190,7 @@ def engagement_deliver(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_POST
 def engagement_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement_for_user(request, pk)
-    return _after(
+    return act(
         request,
         engagement,
         lambda: work.engagement_reopen(engagement=engagement, actor=request.user),
@@ -229,7 +206,7 @@ def engagement_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     if not form.is_valid():
         flash_form_errors(request, form)
         return redirect(engagement)
-    return _after(
+    return act(
         request,
         engagement,
         lambda: work.engagement_close(

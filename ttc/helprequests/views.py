@@ -226,18 +226,17 @@ def _attempt(request: AuthenticatedHttpRequest, action: Any, success: str) -> bo
     return True
 
 
-def _act(
-    request: AuthenticatedHttpRequest, help_request: HelpRequest, action: Any, success: str
-) -> HttpResponse:
+def act(request: AuthenticatedHttpRequest, target: Any, action: Any, success: str) -> HttpResponse:
+    """Run a service and go back to the page of `target`, saying what happened."""
     _attempt(request, action, success)
-    return redirect(help_request)
+    return redirect(target)
 
 
 @login_required
 @require_POST
 def helprequest_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     help_request = _get_request_for_user(request, pk)
-    return _act(
+    return act(
         request,
         help_request,
         lambda: services.helprequest_answer(
@@ -251,7 +250,7 @@ def helprequest_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_POST
 def helprequest_still_needed(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     help_request = _get_request_for_user(request, pk)
-    return _act(
+    return act(
         request,
         help_request,
         lambda: services.helprequest_still_needed(request=help_request, actor=request.user),
@@ -263,7 +262,7 @@ def helprequest_still_needed(request: AuthenticatedHttpRequest, pk: int) -> Http
 @require_POST
 def helprequest_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     help_request = _get_request_for_user(request, pk)
-    return _act(
+    return act(
         request,
         help_request,
         lambda: services.helprequest_close(
@@ -330,7 +329,7 @@ def triage_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> Ht
         if not form.is_valid():
             flash_form_errors(request, form)
             return redirect(help_request)
-        return _act(
+        return act(
             request,
             help_request,
             lambda: services.helprequest_merge(
