@@ -29,7 +29,14 @@ from ttc.helprequests.models import (
     ProposalStatus,
     RequestStatus,
 )
-from ttc.helprequests.testing import engage, make_market, make_request, open_request, propose
+from ttc.helprequests.testing import (
+    engage,
+    make_market,
+    make_request,
+    open_request,
+    propose,
+    second_member,
+)
 from ttc.members.models import Skill
 
 pytestmark = pytest.mark.django_db
@@ -543,6 +550,7 @@ def test_a_proposed_member_reads_a_teaser_until_they_accept(personas, client_for
 
 
 def test_a_decline_keeps_the_reason_and_asks_the_next(personas, client_for, market):
+    other, other_admin = second_member(market)
     request = open_request(personas)
     proposal = propose(personas, request, f"expert:{personas.expert.pk}")
     expert = client_for("expert")
@@ -554,10 +562,13 @@ def test_a_decline_keeps_the_reason_and_asks_the_next(personas, client_for, mark
     proposal.refresh_from_db()
     assert proposal.decline_reason == "Geen tijd deze maand"
     assert proposal.status == ProposalStatus.DECLINED
-    # The company is asked next, and its admin sees that proposal.
+    # Another company is asked next (the expert's company was asked already),
+    # and its admin sees that proposal.
     nxt = Proposal.objects.get(status=ProposalStatus.PROPOSED)
-    assert nxt.candidate_key == f"org:{personas.member_company.pk}"
-    ids = [p["id"] for p in client_for("member_admin").get("/api/v1/proposals").json()["results"]]
+    assert nxt.candidate_key == f"org:{other.pk}"
+    admin = Client()
+    admin.force_login(other_admin)
+    ids = [p["id"] for p in admin.get("/api/v1/proposals").json()["results"]]
     assert ids == [nxt.pk]
 
 
