@@ -249,7 +249,7 @@ def test_a_message_is_sanitised(personas, client_for, engagement):
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("   ", "Write a message."), ("x" * 10_001, "Keep a message under 10.000 characters.")],
+    [("   ", "Write a message."), ("x" * 10_001, "Keep a message under 10,000 characters.")],
     ids=["empty", "too long"],
 )
 def test_a_bad_message_is_refused(personas, client_for, engagement, body, message):
@@ -327,7 +327,7 @@ def test_the_member_logs_hours(personas, client_for, engagement):
         ("abc", 0, "Enter the hours as a number, such as 2.5."),
         ("NaN", 0, "Enter between 0.25 and 24 hours for one day."),
         ("1.255", 0, "Use at most two decimals."),
-        ("2", 1, "Hours are logged for days that have passed."),
+        ("2", 1, "You cannot log hours for a day in the future."),
         ("2", -30, "That day is before the engagement started."),
         ("", 0, "This field is required."),
     ],

@@ -370,7 +370,7 @@ def test_proposing_more_than_the_open_places_is_refused(personas, client_for, ma
         {"candidate": [org_key(personas.member_company), expert_key(personas.expert)]},
         follow=True,
     )
-    assert "This request needs 1 more people; choose at most that many." in plain(response)
+    assert "This request needs one more person; choose one." in plain(response)
     assert not Proposal.objects.exists()
     assert not AuditEvent.objects.filter(action="match.propose").exists()
 
@@ -553,7 +553,7 @@ def test_an_oversized_decline_reason_is_refused_not_cut(personas, client_for, ma
     response = client_for("member_admin").post(
         f"/proposals/{proposal.pk}/", {"decision": "decline", "text": "x" * 2_001}, follow=True
     )
-    assert "Keep it under 2.000 characters." in plain(response)
+    assert "Keep it under 2,000 characters." in plain(response)
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.PROPOSED
 
@@ -677,7 +677,7 @@ def test_a_reminder_is_sent_once_when_less_than_a_working_day_is_left(personas, 
     assert message.to == [personas.member_admin.email]
     assert "Reminder" in message.subject
     assert Notification.objects.filter(
-        recipient=personas.member_admin, title="Reminder: please answer the request proposal"
+        recipient=personas.member_admin, title="Reminder: please answer whether you can help"
     ).exists()
 
     assert engagements.proposals_follow_up(now=late + timedelta(minutes=30)).reminded == 0
@@ -779,7 +779,7 @@ def test_surge_mode_refuses_a_tampered_or_stale_choice(personas, client_for, sur
     propose(personas, manual, org_key(personas.member_company))
     stale = [token for token in tokens if token.startswith(f"{manual.pk}|")] + [tokens[0]]
     response = client.post("/requests/surge/", {"pair": stale}, follow=True)
-    assert "The situation changed since the preview: 1 pairs" in plain(response)
+    assert "The situation changed since the preview: 1 pair is" in plain(response)
     assert Proposal.objects.count() == 1
     assert not Proposal.objects.filter(via_batch=True).exists()
     assert not AuditEvent.objects.filter(action="match.batch_confirm").exists()

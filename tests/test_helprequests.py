@@ -308,7 +308,7 @@ SERVICE_BAD_INPUT = {
     "description too long": (
         {"description": "x" * 20_001},
         "description",
-        "Keep the description under 20.000 characters.",
+        "Keep the description under 20,000 characters.",
     ),
     "no experts": ({"experts_needed": 0}, "experts_needed", "Ask for between 1 and 50 experts."),
 }
@@ -571,7 +571,7 @@ def test_a_coordinator_asks_and_the_requester_answers(personas, client_for):
     assert request.status == RequestStatus.SUBMITTED
     assert request.contacted_at is not None  # the first contact stays recorded
     assert [m.kind for m in request.messages.all()] == ["question", "answer"]
-    assert f"The requester answered on “{request.title}”" in coordinator_titles(personas)
+    assert f"The requester answered about “{request.title}”" in coordinator_titles(personas)
     assert "Exchange 2019" in text(coordinator.get(f"/requests/{request.pk}/"))
 
 
@@ -595,7 +595,7 @@ def test_the_services_refuse_oversized_texts(personas):
     request = make_request(personas)
     with pytest.raises(ValidationError) as raised:
         services.helprequest_ask(request=request, actor=personas.coordinator, question="x" * 5_001)
-    assert raised.value.message_dict["question"] == ["Keep it under 5.000 characters."]
+    assert raised.value.message_dict["question"] == ["Keep it under 5,000 characters."]
     with pytest.raises(ValidationError):
         services.helprequest_answer(request=request, actor=personas.requester, answer="x" * 5_001)
     with pytest.raises(ValidationError):
@@ -610,11 +610,11 @@ def test_an_oversized_question_or_answer_on_the_page_is_refused_not_cut(personas
     response = client_for("coordinator").post(
         f"/requests/{request.pk}/triage/ask/", {"text": "x" * 5_001}, follow=True
     )
-    assert "Keep it under 5.000 characters." in text(response)
+    assert "Keep it under 5,000 characters." in text(response)
     response = client_for("requester").post(
         f"/requests/{request.pk}/answer/", {"text": "y" * 6_000}, follow=True
     )
-    assert "Keep it under 5.000 characters." in text(response)
+    assert "Keep it under 5,000 characters." in text(response)
     request.refresh_from_db()
     assert request.status == RequestStatus.SUBMITTED
     assert not request.messages.exists()

@@ -162,7 +162,7 @@ def nothing_submitted() -> bool:
         ({"skill_ids": []}, "skills", "Choose at least one skill."),
         ({"title": "x" * 201}, "title", "Keep the title under 200 characters."),
         ({"title": "   "}, "title", "Give the request a title."),
-        ({"description": "x" * 20_001}, "description", "Keep the description under 20.000"),
+        ({"description": "x" * 20_001}, "description", "Keep the description under 20,000"),
     ],
 )
 def test_a_broken_rule_is_400_naming_the_field(personas, client_for, overrides, field, message):

@@ -136,7 +136,7 @@ def test_a_hospital_asks_is_helped_and_closes_with_feedback(browser_context, liv
     assert coordinator.get_by_role("heading", level=1).inner_text() == "Find members"
     choice = coordinator.get_by_role("checkbox", name=company)
     candidate = coordinator.locator(".ttc-card").filter(has=choice)
-    why = candidate.get_by_role("table", name="Why Veilig Netwerk B.V. scores this")
+    why = candidate.get_by_role("table", name="Why Veilig Netwerk B.V. got this score")
     for part in ("Skill fit", "Availability", "Region", "Language", "Fairness adjustment"):
         assert why.get_by_role("rowheader", name=part).is_visible()
     assert "Offers 75% of the skills asked for" in why.inner_text()

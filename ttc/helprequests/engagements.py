@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from ttc.core import access, audit
@@ -172,7 +173,7 @@ def proposals_follow_up(*, now: datetime | None = None) -> ProposalReport:
 
             notify_people(
                 recipients=responders(proposal),
-                title=_("Reminder: please answer the request proposal"),
+                title=_("Reminder: please answer whether you can help"),
                 url=proposal.get_absolute_url(),
                 email_subject=lambda: _("Reminder: a public party waits for your answer"),
                 email_body=lambda: _("Please accept or decline by tomorrow:"),
@@ -255,7 +256,10 @@ def engagement_message(*, engagement: Engagement, author: User, body: str) -> En
         raise ValidationError({"body": _("Write a message.")})
     if len(body) > MAX_MESSAGE:
         raise ValidationError(
-            {"body": _("Keep a message under %(max)s characters.") % {"max": "10.000"}}
+            {
+                "body": _("Keep a message under %(max)s characters.")
+                % {"max": number_format(MAX_MESSAGE, force_grouping=True)}
+            }
         )
     if engagement.status == EngagementStatus.CLOSED:
         raise ValidationError(_("This engagement is closed."))
@@ -298,7 +302,7 @@ def hours_log(
     amount = parse_hours(hours)
     today = timezone.localdate()
     if worked_on > today:
-        raise ValidationError({"worked_on": _("Hours are logged for days that have passed.")})
+        raise ValidationError({"worked_on": _("You cannot log hours for a day in the future.")})
     if worked_on < timezone.localdate(engagement.started_at) - timedelta(days=1):
         raise ValidationError({"worked_on": _("That day is before the engagement started.")})
     if engagement.status == EngagementStatus.CLOSED:
@@ -382,7 +386,12 @@ def engagement_close(
     if not 1 <= rating <= 5:
         raise ValidationError({"rating": _("Choose a rating from 1 to 5.")})
     if len(comment) > 5_000:
-        raise ValidationError({"comment": _("Keep the comment under 5.000 characters.")})
+        raise ValidationError(
+            {
+                "comment": _("Keep the comment under %(max)s characters.")
+                % {"max": number_format(5_000, force_grouping=True)}
+            }
+        )
     engagement = _locked_engagement(engagement)
     if not engagement.may_move_to(EngagementStatus.CLOSED):
         raise ValidationError(_("This engagement is already closed."))

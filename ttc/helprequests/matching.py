@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ttc.core import audit
 from ttc.core.notify import notify_people
@@ -278,7 +279,11 @@ def explain(item: matching.Ranked, *, cap: int | None = None) -> list[Explanatio
         Explanation(
             _("Availability"),
             weights.availability * item.availability,
-            _("Has %(hours)s hours a week free (%(percent)s%% of the effort).")
+            ngettext(
+                "Has %(hours)s hour a week free (%(percent)s%% of the effort).",
+                "Has %(hours)s hours a week free (%(percent)s%% of the effort).",
+                round(item.candidate.free_hours),
+            )
             % {
                 "hours": round(item.candidate.free_hours),
                 "percent": round(item.availability * 100),
@@ -422,7 +427,11 @@ def match_propose(
     slots = open_slots(request)
     if len(candidate_keys) > slots:
         raise ValidationError(
-            _("This request needs %(count)s more people; choose at most that many.")
+            ngettext(
+                "This request needs one more person; choose one.",
+                "This request needs %(count)s more people; choose at most that many.",
+                slots,
+            )
             % {"count": slots}
         )
     pool = candidate_pool()
@@ -586,9 +595,12 @@ def batch_confirm(*, tokens: Sequence[str], actor: User) -> list[Proposal]:
     gone = chosen - current.keys()
     if gone:
         raise ValidationError(
-            _(
+            ngettext(
+                "The situation changed since the preview: %(count)s pair is no longer "
+                "possible or best. Look at the new preview.",
                 "The situation changed since the preview: %(count)s pairs are no longer "
-                "possible or best. Look at the new preview."
+                "possible or best. Look at the new preview.",
+                len(gone),
             )
             % {"count": len(gone)}
         )

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ttc.core.models import Labelled
 from ttc.lib.markdown import render
@@ -290,7 +291,7 @@ class ConflictOfInterest(models.Model):
 
 class ProposalStatus(models.TextChoices):
     PROPOSED = "proposed", _("Waiting for an answer")
-    ACCEPTED = "accepted", _("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("proposal status", "Accepted")
     DECLINED = "declined", _("Declined")
     EXPIRED = "expired", _("Expired")
     WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -17,7 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ttc.core import access, audit
 from ttc.core.notify import notify
@@ -53,6 +55,15 @@ MAX_EFFORT_HOURS = 10_000
 MAX_EXPERTS = 50
 MAX_SKILLS = 10
 MAX_NOTE = 5_000
+MAY_NOT_ASK = gettext_lazy(
+    "Only people of a verified public party, or of its umbrella organisation, ask for help."
+)
+
+
+def _note_too_long() -> str:
+    return _("Keep the note under %(max)s characters.") % {
+        "max": number_format(MAX_NOTE, force_grouping=True)
+    }
 
 
 def _text(value: str, *, field: str, required: str, limit: int = MAX_NOTE) -> str:
@@ -64,7 +75,7 @@ def _text(value: str, *, field: str, required: str, limit: int = MAX_NOTE) -> st
         raise ValidationError(
             {
                 field: _("Keep it under %(max)s characters.")
-                % {"max": f"{limit:,}".replace(",", ".")}
+                % {"max": number_format(limit, force_grouping=True)}
             }
         )
     return value
@@ -118,9 +129,7 @@ def _submitting_umbrella(user: User, organisation: Organisation) -> Organisation
         and organisation.kind not in MEMBER_KINDS
     ):
         return umbrella
-    raise PermissionDenied(
-        _("Only people of a verified public party, or of its umbrella organisation, ask for help.")
-    )
+    raise PermissionDenied(MAY_NOT_ASK)
 
 
 def validate_request_data(data: RequestData, *, today: date | None = None) -> list[Skill]:
@@ -135,7 +144,7 @@ def validate_request_data(data: RequestData, *, today: date | None = None) -> li
         errors["description"] = _("Describe what you need help with.")
     elif len(data.description) > MAX_DESCRIPTION:
         errors["description"] = _("Keep the description under %(max)s characters.") % {
-            "max": f"{MAX_DESCRIPTION:,}".replace(",", ".")
+            "max": number_format(MAX_DESCRIPTION, force_grouping=True)
         }
     if data.effort_hours <= 0:
         errors["effort_hours"] = _("The effort must be at least one hour.")
@@ -380,7 +389,7 @@ def helprequest_answer(*, request: HelpRequest, actor: User, answer: str) -> Hel
     )
     _tell_coordinators(
         request,
-        title=_("The requester answered on “%(title)s”") % {"title": request.title},
+        title=_("The requester answered about “%(title)s”") % {"title": request.title},
         body=_("Read the answer on the platform:"),
     )
     return request
@@ -395,7 +404,7 @@ def helprequest_merge(
     if into.pk == request.pk:
         raise ValidationError({"into": _("A request cannot be merged into itself.")})
     if len(note) > MAX_NOTE:
-        raise ValidationError({"note": _("Keep the note under 5.000 characters.")})
+        raise ValidationError({"note": _note_too_long()})
     request = _locked(request)
     into = _locked(into)
     if into.status in (RequestStatus.CLOSED, RequestStatus.REJECTED, RequestStatus.MERGED):
@@ -466,10 +475,12 @@ def helprequest_close(
     if actor is not None and not (actor.is_coordinator or is_requester(actor, request)):
         raise PermissionDenied(_("Only the requester or a coordinator closes a request."))
     if len(note) > MAX_NOTE:
-        raise ValidationError({"note": _("Keep the note under 5.000 characters.")})
+        raise ValidationError({"note": _note_too_long()})
     request = _locked(request)
     if request.engagements.current().exists():
-        raise ValidationError(_("Members are still at work on this request; close that first."))
+        raise ValidationError(
+            _("Members are still at work on this request: their engagements close first.")
+        )
     _move(request, RequestStatus.CLOSED)
     now = timezone.now()
     request.close_reason = reason

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ttc.core import access
@@ -72,9 +73,7 @@ def helprequest_list(request: HtmxHttpRequest) -> HttpResponse:
 def helprequest_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     organisations = services.organisations_for_requester(request.user)
     if not organisations.exists():
-        raise PermissionDenied(
-            _("Only people of a verified public party, or of its umbrella, ask for help.")
-        )
+        raise PermissionDenied(services.MAY_NOT_ASK)
     form = HelpRequestForm(
         request.POST or None,
         organisations=organisations,
@@ -366,7 +365,11 @@ def helprequest_candidates(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
         else:
             messages.success(
                 request,
-                _("%(count)s proposed. They have %(days)s working days to answer.")
+                ngettext(
+                    "%(count)s proposed. They have %(days)s working days to answer.",
+                    "%(count)s proposed. They have %(days)s working days to answer.",
+                    len(proposals),
+                )
                 % {"count": len(proposals), "days": _days()},
             )
             return redirect(help_request)
@@ -413,7 +416,11 @@ def surge(request: AuthenticatedHttpRequest) -> HttpResponse:
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("%(count)s proposals sent.") % {"count": len(proposals)})
+            messages.success(
+                request,
+                ngettext("%(count)s proposal sent.", "%(count)s proposals sent.", len(proposals))
+                % {"count": len(proposals)},
+            )
             return redirect("triage_queue")
     plan = matching.batch_plan()
     access.record_views(request.user, [pair.request for pair in plan.pairs], surface="surge")
