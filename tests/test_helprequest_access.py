@@ -13,6 +13,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -416,3 +417,87 @@ def test_list_pages_do_not_grow_queries_with_the_data(personas, client_for, pers
     many = _queries(client, url)
     assert HelpRequest.objects.count() == 14
     assert many == few, f"{url}: {few} queries for 5 requests, {many} for 14"
+
+
+# Access that ends -------------------------------------------------------------------
+
+
+def test_red_access_ends_when_the_member_is_suspended(personas, client_for, market):
+    engagement = engage(personas, tlp=TLP.RED, title=TITLE, description=SECRET)
+    request = engagement.request
+    assert personas.member_admin in request.recipient_people.all()
+    assert SECRET in plain(client_for("member_admin").get(f"/requests/{request.pk}/"))
+    type(personas.member_company).objects.filter(pk=personas.member_company.pk).update(
+        status="suspended"
+    )
+    # Still named, but no longer through an approved organisation: nothing.
+    for url in (f"/requests/{request.pk}/", f"/engagements/{engagement.pk}/"):
+        assert client_for("member_admin").get(url).status_code == 404
+    assert client_for("member_admin").get(f"/api/v1/requests/{request.pk}").status_code == 404
+    # Nor do they hear of it any more.
+    from ttc.core import access
+
+    assert personas.member_admin not in access.audience(request)
+
+
+def test_red_access_ends_when_a_person_leaves_the_organisation(personas, client_for, market):
+    engagement = engage(personas, tlp=TLP.RED, title=TITLE, description=SECRET)
+    request = engagement.request
+    Membership.objects.filter(user=personas.member_admin).delete()
+    assert client_for("member_admin").get(f"/requests/{request.pk}/").status_code == 404
+    # The submitter too is named as a person of the hospital.
+    Membership.objects.filter(user=personas.requester).delete()
+    assert client_for("requester").get(f"/requests/{request.pk}/").status_code == 404
+
+
+def test_someone_who_left_cannot_accept_a_pending_proposal(personas, client_for, market):
+    request = open_request(personas, tlp=TLP.RED, title=TITLE, description=SECRET)
+    proposal = propose(personas, request, f"expert:{personas.expert.pk}")
+    Membership.objects.filter(user=personas.expert).delete()
+    client = client_for("expert")
+    assert client.get("/proposals/").status_code == 200
+    assert TITLE not in plain(client.get("/proposals/"))
+    assert client.get(f"/proposals/{proposal.pk}/").status_code == 404
+    response = client.post(f"/proposals/{proposal.pk}/", {"decision": "accept"})
+    assert response.status_code == 404
+    with pytest.raises(PermissionDenied):
+        engagements.proposal_accept(proposal=proposal, actor=personas.expert)
+    assert not Engagement.objects.exists()
+    assert client.get(f"/requests/{request.pk}/").status_code == 404
+
+
+def test_a_suspended_member_sees_no_proposal_teaser(personas, client_for, market):
+    request = open_request(personas, tlp=TLP.AMBER_STRICT, title=TITLE, description=SECRET)
+    proposal = propose(personas, request, f"org:{personas.member_company.pk}")
+    assert TITLE in plain(client_for("member_admin").get("/proposals/"))
+    type(personas.member_company).objects.filter(pk=personas.member_company.pk).update(
+        status="suspended"
+    )
+    assert TITLE not in plain(client_for("member_admin").get("/proposals/"))
+    assert client_for("member_admin").get(f"/proposals/{proposal.pk}/").status_code == 404
+
+
+def test_the_coordinators_note_is_for_the_requester_only(personas, client_for):
+    request = make_request(personas, tlp=TLP.GREEN, title=TITLE)
+    services.helprequest_reject(
+        request=request, actor=personas.coordinator, reason="Intern: niet voorbereid"
+    )
+    outsider = client_for("outsider")
+    assert TITLE in plain(outsider.get(f"/requests/{request.pk}/"))  # GREEN: vetted members
+    assert "Intern: niet voorbereid" not in plain(outsider.get(f"/requests/{request.pk}/"))
+    assert outsider.get(f"/api/v1/requests/{request.pk}").json()["decision_note"] == ""
+    for persona in ("requester", "coordinator"):
+        client = client_for(persona)
+        assert "Intern: niet voorbereid" in plain(client.get(f"/requests/{request.pk}/"))
+        body = client.get(f"/api/v1/requests/{request.pk}").json()
+        assert body["decision_note"] == "Intern: niet voorbereid"
+
+
+def test_a_candidates_proposal_list_is_audited(personas, client_for, market):
+    request = open_request(personas, tlp=TLP.AMBER_STRICT, title=TITLE)
+    propose(personas, request, f"org:{personas.member_company.pk}")
+    before = AuditEvent.objects.filter(actor=personas.member_admin, action="view").count()
+    client_for("member_admin").get("/proposals/")
+    after = AuditEvent.objects.filter(actor=personas.member_admin, action="view")
+    assert after.count() == before + 1
+    assert after.order_by("-pk").first().data == {"surface": "proposals"}

@@ -730,13 +730,16 @@ def test_surge_mode_previews_pairs(personas, client_for, surge_market):
     assert f"#{unfilled.pk} Niemand kan dit" in words
     assert "Propose Eva Expert for" in words
     assert not Proposal.objects.exists()  # a preview changes nothing
-    # The best total within capacities: the expert's 16 free hours make two places
-    # of 8 hours, the member company fills the rest, the weaker fit stays out.
-    assert plan.total == pytest.approx(2 * 1.0 + 2 * 0.8625)
+    # The best total within capacities and one company per request: the expert's
+    # 16 free hours make two places of 8 hours; the two-place request gets one
+    # of Veilig Netwerk's and the weaker fit from Utrecht.
+    assert plan.total == pytest.approx(2 * 1.0 + 0.8625 + 0.7625)
     candidates = [token.split("|")[1] for token in tokens]
     assert candidates.count(expert_key(personas.expert)) == 2
-    assert candidates.count(org_key(personas.member_company)) == 2
-    assert org_key(other) not in candidates
+    assert candidates.count(org_key(personas.member_company)) == 1
+    assert candidates.count(org_key(other)) == 1
+    two_places = [t.split("|")[1] for t in tokens if t.startswith(f"{requests[0].pk}|")]
+    assert org_key(other) in two_places
     for request in requests:
         mine = [token for token in tokens if token.startswith(f"{request.pk}|")]
         assert len(mine) == len(set(mine)) == request.experts_needed

@@ -621,14 +621,17 @@ def test_an_oversized_question_or_answer_on_the_page_is_refused_not_cut(personas
 
 
 def test_a_coordinator_merges_a_duplicate(personas, client_for):
-    target = make_request(personas, title="Phishing bij Noorderlicht")
-    _zuid, zuid_person = second_hospital()
+    target = make_request(personas, title="Phishing bij Noorderlicht", tlp=TLP.RED)
+    colleague = make_user("arts@noorderlicht.test", full_name="Anna Arts", preferred_language="en")
+    Membership.objects.create(user=colleague, organisation=personas.hospital, role="member")
     duplicate = services.helprequest_submit(
-        author=zuid_person, organisation=_zuid, data=request_data(title="Phishing bij Zuid")
+        author=colleague,
+        organisation=personas.hospital,
+        data=request_data(title="Phishing op de SEH"),
     )
-    zuid = client_for("anonymous")
-    zuid.force_login(zuid_person)
-    assert zuid.get(f"/requests/{target.pk}/").status_code == 404
+    own = client_for("anonymous")
+    own.force_login(colleague)
+    assert own.get(f"/requests/{target.pk}/").status_code == 404
     Notification.objects.all().delete()
 
     response = client_for("coordinator").post(
@@ -642,15 +645,49 @@ def test_a_coordinator_merges_a_duplicate(personas, client_for):
     assert duplicate.status == RequestStatus.MERGED
     assert duplicate.merged_into == target
     assert duplicate.decision_note == "Dezelfde phishingcampagne."
-    assert titles_of(zuid_person) == [f"Your request “{duplicate.title}” was merged"]
-    # The duplicate's people follow the request it joined.
-    page = zuid.get(f"/requests/{duplicate.pk}/")
+    assert titles_of(colleague) == [f"Your request “{duplicate.title}” was merged"]
+    # The duplicate's submitter, of the same hospital, is named on the RED target.
+    page = own.get(f"/requests/{duplicate.pk}/")
     assert f'href="/requests/{target.pk}/"' in page.content.decode()
-    assert zuid.get(f"/requests/{target.pk}/").status_code == 200
-    assert "Phishing bij Noorderlicht" in text(zuid.get("/requests/"))
-    assert target.messages.get().kind == RequestMessage.Kind.NOTICE
+    assert own.get(f"/requests/{target.pk}/").status_code == 200
+    # The notice on the target names the duplicate by number only.
+    notice = target.messages.get()
+    assert notice.kind == RequestMessage.Kind.NOTICE
+    assert notice.body == f"Request #{duplicate.pk} was merged into this one."
     event = AuditEvent.objects.get(action="helprequest.merge")
     assert event.data == {"into": target.pk}
+
+
+def test_requests_of_different_organisations_are_not_merged(personas, client_for):
+    """Merging would share one organisation's request with another: refused."""
+    target = make_request(personas, title="Phishing bij Noorderlicht")
+    zuid, zuid_person = second_hospital()
+    duplicate = services.helprequest_submit(
+        author=zuid_person, organisation=zuid, data=request_data(title="Phishing bij Zuid")
+    )
+    with pytest.raises(ValidationError) as raised:
+        services.helprequest_merge(request=duplicate, into=target, actor=personas.coordinator)
+    assert "Only requests of the same organisation can be merged." in str(raised.value)
+    duplicate.refresh_from_db()
+    assert duplicate.status == RequestStatus.SUBMITTED
+    assert not target.messages.exists()
+    # The page offers only the same organisation's requests to merge into.
+    page = text(client_for("coordinator").get(f"/requests/{duplicate.pk}/"))
+    assert f'value="{target.pk}"' not in page
+
+
+def test_a_request_with_members_at_work_is_not_merged(personas):
+    make_market(personas)
+    engagement = engage(personas)
+    target = make_request(personas, title="Origineel")
+    with pytest.raises(ValidationError):
+        services.helprequest_merge(
+            request=engagement.request, into=target, actor=personas.coordinator
+        )
+    # And a matched request cannot be sent back to "looking for members" either.
+    with pytest.raises(ValidationError):
+        services.helprequest_accept(request=engagement.request, actor=personas.coordinator)
+    assert not target.messages.exists()
 
 
 def test_merging_withdraws_the_duplicates_pending_proposals(personas, client_for):

@@ -283,7 +283,9 @@ def check_constraints(needs: Sequence[Need], pool: Pool, result: Assignment) -> 
     per_need = Counter(n for n, _, _ in result.pairs)
     per_candidate = Counter(c for _, c, _ in result.pairs)
     per_company = Counter(by_key[c].company for _, c, _ in result.pairs)
+    per_need_company = Counter((n, by_key[c].company) for n, c, _ in result.pairs)
     assert all(count <= by_need[n].slots for n, count in per_need.items())
+    assert all(count == 1 for count in per_need_company.values())
     assert all(count <= by_key[c].capacity for c, count in per_candidate.items())
     fairness = pool.fairness
     assert all(
@@ -315,7 +317,11 @@ def brute_force(needs: Sequence[Need], pool: Pool) -> int:
                 if any(capacity[j] == 0 for j in chosen):
                     continue
                 per_company = Counter(company[j] for j in chosen)
-                if any(count > allowance[k] for k, count in per_company.items()):
+                # At most one candidate per company per need; with that, one
+                # place per company of this need is all its allowance must hold.
+                if any(count > 1 for count in per_company.values()):
+                    continue
+                if any(allowance[k] < 1 for k in per_company):
                     continue
                 for j in chosen:
                     capacity[j] -= 1
@@ -406,15 +412,24 @@ def random_needs(rng: random.Random, count: int, *, companies: int, skills: int)
 
 
 def milp_optimum(needs: Sequence[Need], pool: Pool) -> int:
-    """The same problem written as a 0/1 program over pairs, solved by HiGHS."""
+    """The same problem written as a 0/1 program over pairs, solved by HiGHS.
+
+    Rows: slots per need, at most one pair per (need, company), capacity per
+    candidate, remaining cap per company.
+    """
     totals = pool.score_matrix(needs).totals
     worth = np.rint(np.where(np.isfinite(totals), totals, 0) * SCALE).astype(np.int64)
     rows, columns = np.nonzero(worth > 0)
     pairs = np.arange(len(rows))
     company = pool.company_of[columns]
+    need_company = {key: i for i, key in enumerate(sorted(set(zip(rows, company, strict=True))))}
+    per_need_company = [need_company[key] for key in zip(rows, company, strict=True)]
     stacked = sparse.vstack(
         [
             sparse.csr_array((np.ones(len(pairs)), (rows, pairs)), (len(needs), len(pairs))),
+            sparse.csr_array(
+                (np.ones(len(pairs)), (per_need_company, pairs)), (len(need_company), len(pairs))
+            ),
             sparse.csr_array(
                 (np.ones(len(pairs)), (columns, pairs)), (len(pool.candidates), len(pairs))
             ),
@@ -423,9 +438,9 @@ def milp_optimum(needs: Sequence[Need], pool: Pool) -> int:
             ),
         ]
     )
-    upper = np.concatenate([[n.slots for n in needs], pool.capacity, pool.remaining_cap()]).astype(
-        float
-    )
+    upper = np.concatenate(
+        [[n.slots for n in needs], np.ones(len(need_company)), pool.capacity, pool.remaining_cap()]
+    ).astype(float)
     result = milp(
         -worth[rows, columns].astype(float),
         constraints=LinearConstraint(stacked, -np.inf, upper),
@@ -458,6 +473,44 @@ def test_assign_leaves_a_slot_open_rather_than_propose_a_worthless_pair():
     [ranked] = pool.rank(need(region="UT", language="nl"))
     assert ranked.score < 0
     assert assign([need(region="UT", language="nl")], pool) == Assignment(pairs=[], total=0.0)
+
+
+def test_assign_gives_the_places_of_one_need_to_different_companies():
+    # The company and its own expert are the two best for a 2-place need, and
+    # could each take the place (capacity and allowance to spare), but one need
+    # gets at most one candidate per company: the better of the two, plus the
+    # best candidate of another company.
+    pool = Pool(
+        [
+            candidate("org:1", company=1, capacity=3),
+            candidate("expert:11", company=1, skills={1: 0.75}, capacity=3),
+            candidate("expert:21", company=2, skills={1: 0.5}, capacity=3),
+            candidate("expert:31", company=3, skills={1: 0.25}, capacity=3),
+        ],
+        NOBODY_BUSY,
+    )
+    wanted = [need(key=1, slots=2)]
+    ranked = [r.candidate.key for r in pool.rank(wanted[0])]
+    assert ranked == ["org:1", "expert:11", "expert:21", "expert:31"]
+    result = assign(wanted, pool)
+    check_constraints(wanted, pool, result)
+    assert [key for _, key, _ in result.pairs] == ["org:1", "expert:21"]
+    # Two experts of one company are held to one place the same way.
+    pool = Pool(
+        [
+            candidate("expert:11", company=1),
+            candidate("expert:12", company=1, skills={1: 0.75}),
+            candidate("expert:21", company=2, skills={1: 0.5}),
+        ],
+        NOBODY_BUSY,
+    )
+    assert [key for _, key, _ in assign(wanted, pool).pairs] == ["expert:11", "expert:21"]
+    # With no other company eligible, the second place stays open.
+    pool = Pool(
+        [candidate("org:1", company=1), candidate("expert:11", company=1, skills={1: 0.75})],
+        NOBODY_BUSY,
+    )
+    assert [key for _, key, _ in assign(wanted, pool).pairs] == ["org:1"]
 
 
 def test_assign_shares_the_company_allowance_between_the_company_and_its_experts():

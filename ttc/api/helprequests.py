@@ -120,7 +120,10 @@ class RequestOut(RequestSummaryOut):
     language: str
     submitted_via: str | None = Field(description="The umbrella that asked on its behalf")
     close_reason: CloseReason | Literal[""]
-    decision_note: str = Field(description="The coordinators' note: why rejected, merged, closed")
+    decision_note: str = Field(
+        description="The coordinators' note to the requester: why rejected, merged, closed "
+        "(empty for anyone but the requester and coordinators)"
+    )
     merged_into: int | None = Field(description="Set when merged, if you may see that request")
     first_match_at: datetime | None
     closed_at: datetime | None
@@ -402,6 +405,10 @@ def _summary(request: HelpRequest) -> dict:
     }
 
 
+def _in_conversation(user: AnyUser, request: HelpRequest) -> bool:
+    return user.is_authenticated and (user.is_coordinator or services.is_requester(user, request))
+
+
 def _request_out(user: AnyUser, request: HelpRequest) -> dict:
     """The whole request, for someone the policy lets read it: audited."""
     access.record_views(user, [request], surface="api")
@@ -421,7 +428,8 @@ def _request_out(user: AnyUser, request: HelpRequest) -> dict:
         "language": request.language,
         "submitted_via": request.submitted_via.name if request.submitted_via else None,
         "close_reason": request.close_reason,
-        "decision_note": request.decision_note,
+        # For the two sides of the conversation only, like the conversation itself.
+        "decision_note": request.decision_note if _in_conversation(user, request) else "",
         "merged_into": merged_into,
         "first_match_at": request.first_match_at,
         "closed_at": request.closed_at,

@@ -9,6 +9,10 @@ this module. Rules follow TLP 2.0 (see `ttc.core.tlp`):
 * TLP:AMBER+STRICT: the named organisations' people only;
 * TLP:RED: only the named people.
 
+Where people take part for their organisation (`ACCESS_THROUGH_ORGANISATIONS`
+on the model, as for help requests), the author and the named people see it
+only while they belong to one of its named organisations and it is approved.
+
 The author always sees their own content. Coordinators oversee everything they
 coordinate; every view of confidential content is written to the audit log,
 marked when it went beyond the rule.
@@ -68,7 +72,16 @@ def rule_filter(model: type[models.Model], user: AnyUser) -> Q:
     """The TLP rule as a query condition, without any coordinator oversight."""
     if not user.is_authenticated:
         return Q(tlp=TLP.CLEAR)
-    condition = Q(tlp=TLP.CLEAR) | Q(created_by=user)
+    # Where people take part for their organisation, authorship and being named
+    # count only while they belong to one of the named, approved organisations.
+    through_organisations = getattr(model, "ACCESS_THROUGH_ORGANISATIONS", False)
+    member_of_named = Q(
+        pk__in=_labelled_ids(model, "recipient_orgs", user.approved_organisation_ids)
+    )
+    own = Q(created_by=user)
+    if through_organisations:
+        own &= member_of_named
+    condition = Q(tlp=TLP.CLEAR) | own
     if user.is_vetted:
         condition |= Q(tlp=TLP.GREEN)
     # Only approved organisations receive: a suspended, ended or pending one
@@ -81,8 +94,10 @@ def rule_filter(model: type[models.Model], user: AnyUser) -> Q:
         condition |= Q(
             tlp=TLP.AMBER, pk__in=_labelled_ids(model, "recipient_orgs", _amber_org_ids(user))
         )
-    condition |= Q(tlp=TLP.RED, pk__in=_labelled_ids(model, "recipient_people", [user.pk]))
-    return condition
+    red = Q(tlp=TLP.RED, pk__in=_labelled_ids(model, "recipient_people", [user.pk]))
+    if through_organisations:
+        red &= member_of_named
+    return condition | red
 
 
 def visible_to[QS: models.QuerySet[Labelled]](queryset: QS, user: AnyUser) -> QS:
@@ -116,7 +131,14 @@ def audience(obj: Labelled) -> models.QuerySet[User]:
             Q(is_coordinator=True) | Q(memberships__organisation__status=MemberStatus.APPROVED)
         ).distinct()
     if label == TLP.RED:
-        return people.filter(pk__in=obj.recipient_people.values("pk"))
+        named = people.filter(pk__in=obj.recipient_people.values("pk"))
+        if getattr(obj, "ACCESS_THROUGH_ORGANISATIONS", False):
+            named = named.filter(
+                pk__in=Membership.objects.filter(
+                    organisation__in=obj.recipient_orgs.filter(status=MemberStatus.APPROVED)
+                ).values("user_id")
+            )
+        return named
     org_ids = set(
         obj.recipient_orgs.filter(status=MemberStatus.APPROVED).values_list("pk", flat=True)
     )

@@ -41,6 +41,7 @@ def proposal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "request", "organisation", "expert"
         )[:100]
     )
+    access.record_views(request.user, [p.request for p in proposals], surface="proposals")
     return render(request, "helprequests/proposals.html", {"proposals": proposals})
 
 

@@ -40,6 +40,7 @@ from ttc.helprequests.services import (
     tell_requester,
 )
 from ttc.lib.workdays import add_working_days
+from ttc.members.experts import expert_is_eligible
 from ttc.members.models import MEMBER_KINDS, Organisation
 
 if TYPE_CHECKING:
@@ -72,7 +73,9 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> Engagement:
     request = HelpRequest.objects.select_for_update().get(pk=proposal.request_id)
     if request.status not in (RequestStatus.OPEN, RequestStatus.MATCHED):
         raise ValidationError(_("This request is no longer looking for members."))
-    if not proposal.organisation.is_compliant:
+    if not proposal.organisation.is_compliant or (
+        proposal.expert is not None and not expert_is_eligible(proposal.expert)
+    ):
         raise ValidationError(_("Your membership must be in order before you take on requests."))
     if proposal.organisation_id in conflicted_companies(request):
         raise ValidationError(

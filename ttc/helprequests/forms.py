@@ -34,7 +34,13 @@ REQUEST_LABELS = [
         TLP.AMBER_STRICT,
         _("TLP:AMBER+STRICT (recommended): only your organisation and the members who take it on"),
     ),
-    (TLP.AMBER, _("TLP:AMBER: also the organisations you declared as clients")),
+    (
+        TLP.AMBER,
+        _(
+            "TLP:AMBER: as above, plus the clients that your organisation and the members "
+            "who take it on have declared"
+        ),
+    ),
     (TLP.RED, _("TLP:RED: only you and the people who take it on")),
     (TLP.GREEN, _("TLP:GREEN: every vetted member may read it")),
     (TLP.CLEAR, _("TLP:CLEAR: public")),
@@ -177,9 +183,12 @@ class MergeForm(forms.Form):
         super().__init__(*args, **kwargs)
         from ttc.helprequests.models import ACTIVE_STATUSES, RequestStatus
 
-        self.fields["into"].queryset = HelpRequest.objects.filter(  # type: ignore[attr-defined]
-            status__in=(*ACTIVE_STATUSES, RequestStatus.MATCHED)
-        ).exclude(pk=request.pk)
+        # Only requests of the same requesting side can be merged (see the service).
+        self.fields["into"].queryset = (  # type: ignore[attr-defined]
+            HelpRequest.objects.filter(status__in=(*ACTIVE_STATUSES, RequestStatus.MATCHED))
+            .for_organisations(request.party_ids)
+            .exclude(pk=request.pk)
+        )
         self.fields["into"].label_from_instance = lambda obj: f"#{obj.pk} {obj.title}"  # type: ignore[attr-defined]
 
 

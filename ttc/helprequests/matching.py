@@ -441,7 +441,8 @@ def match_propose(
         raise ValidationError(
             _("Some chosen candidates can no longer be proposed; look at the ranking again.")
         )
-    _check_caps([ranked[key] for key in candidate_keys], pool.fairness)
+    chosen = [ranked[key] for key in candidate_keys]
+    _check_caps(chosen, _locked_fairness({item.candidate.company for item in chosen}))
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -457,9 +458,27 @@ def match_propose(
     return proposals
 
 
+def _locked_fairness(companies: Iterable[int]) -> matching.Fairness:
+    """Lock the companies about to be proposed (in a fixed order, so that two
+    coordinators never wait on each other), then count their matches: a
+    proposal made meanwhile by someone else is counted, not raced past."""
+    list(
+        Organisation.objects.select_for_update()
+        .filter(pk__in=set(companies))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return fairness_settings()
+
+
 def _check_caps(chosen: Sequence[matching.Ranked], fairness: matching.Fairness) -> None:
-    """One round of proposals may not take a company past its cap either."""
+    """A request's places go to different companies, and one round of proposals
+    may not take a company past its cap."""
     per_company = Counter(item.candidate.company for item in chosen)
+    if any(count > 1 for count in per_company.values()):
+        raise ValidationError(
+            _("Choose candidates from different companies: one company per request.")
+        )
     for company, count in per_company.items():
         if fairness.recent.get(company, 0) + count > fairness.cap:
             raise ValidationError(
@@ -590,6 +609,15 @@ def batch_confirm(*, tokens: Sequence[str], actor: User) -> list[Proposal]:
     chosen = set(tokens)
     if not chosen:
         raise ValidationError(_("Choose at least one proposal to confirm."))
+    # Lock what the plan reads (requests first, then companies, each in a fixed
+    # order, as `match_propose` does) so the plan confirmed is the plan computed.
+    list(
+        HelpRequest.objects.select_for_update()
+        .filter(status__in=(RequestStatus.OPEN, RequestStatus.MATCHED))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    _locked_fairness(Organisation.objects.members().compliant().values_list("pk", flat=True))
     plan = batch_plan()
     current = {pair.token: pair for pair in plan.pairs}
     gone = chosen - current.keys()

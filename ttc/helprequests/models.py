@@ -97,7 +97,7 @@ REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
             RequestStatus.CLOSED,
         }
     ),
-    RequestStatus.MATCHED: frozenset({RequestStatus.OPEN, RequestStatus.CLOSED}),
+    RequestStatus.MATCHED: frozenset({RequestStatus.CLOSED}),
     RequestStatus.CLOSED: frozenset(),
     RequestStatus.REJECTED: frozenset(),
     RequestStatus.MERGED: frozenset(),
@@ -204,6 +204,12 @@ class HelpRequest(Labelled):
     #: One per form: a second submit of the same form finds the first request.
     submission_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
+    #: Its author and named people take part as people of its named
+    #: organisations: the requesting side and the members at work. Leaving the
+    #: organisation, or the organisation losing its approval, ends their access,
+    #: to TLP:RED too (see `ttc.core.access`).
+    ACCESS_THROUGH_ORGANISATIONS = True
+
     objects = HelpRequestQuerySet.as_manager()
 
     class Meta:
@@ -303,12 +309,16 @@ class ProposalQuerySet(models.QuerySet["Proposal"]):
 
     def for_responder(self, user: User) -> ProposalQuerySet:
         """Proposals this person may answer: as the proposed expert, or as an
-        admin of the proposed company."""
+        admin of the proposed company, and only while they belong to it and it
+        is approved: someone who left, or a suspended member, answers nothing."""
         if not user.is_authenticated:
             return self.none()
+        approved = user.approved_organisation_ids
         return self.filter(
-            models.Q(expert=user)
-            | models.Q(expert__isnull=True, organisation_id__in=user.admin_organisation_ids)
+            models.Q(expert=user, organisation_id__in=approved)
+            | models.Q(
+                expert__isnull=True, organisation_id__in=user.admin_organisation_ids & approved
+            )
         )
 
     def counting_toward_cap(self, *, since: Any) -> ProposalQuerySet:

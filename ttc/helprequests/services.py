@@ -399,16 +399,33 @@ def helprequest_answer(*, request: HelpRequest, actor: User, answer: str) -> Hel
 def helprequest_merge(
     *, request: HelpRequest, into: HelpRequest, actor: User, note: str = ""
 ) -> HelpRequest:
-    """Triage: a duplicate joins the request it repeats. The requester follows the other."""
+    """Triage: a duplicate of the same organisation joins the request it repeats.
+
+    Merging shares nothing new: both requests belong to the same requesting
+    side, and nobody else (not the members at work, not another organisation)
+    is added to the other request. On a TLP:RED request the duplicate's
+    submitter is named, as a person of that same organisation.
+    """
     _require_coordinator(actor)
     if into.pk == request.pk:
         raise ValidationError({"into": _("A request cannot be merged into itself.")})
+    if not request.party_ids & into.party_ids:
+        raise ValidationError(
+            {
+                "into": _(
+                    "Only requests of the same organisation can be merged. Reject this one "
+                    "with a note that points to the other request instead."
+                )
+            }
+        )
     if len(note) > MAX_NOTE:
         raise ValidationError({"note": _note_too_long()})
     request = _locked(request)
     into = _locked(into)
     if into.status in (RequestStatus.CLOSED, RequestStatus.REJECTED, RequestStatus.MERGED):
         raise ValidationError({"into": _("Merge into a request that is still open.")})
+    if request.engagements.current().exists():
+        raise ValidationError(_("Members are at work on this request, so it cannot be merged."))
     _move(request, RequestStatus.MERGED)
     request.merged_into = into
     request.closed_at = timezone.now()
@@ -417,15 +434,15 @@ def helprequest_merge(
         update_fields=["status", "last_activity_at", "merged_into", "closed_at", "decision_note"]
     )
     request.proposals.pending().update(status=ProposalStatus.WITHDRAWN, responded_at=timezone.now())
-    # The duplicate's people follow the request it joined.
-    into.recipient_orgs.add(*request.recipient_orgs.all())
-    into.recipient_people.add(*request.recipient_people.all())
+    submitter = request.created_by
+    if into.tlp == TLP.RED and into.party_ids & submitter.approved_organisation_ids:
+        access.check_named_people([submitter])
+        into.recipient_people.add(submitter)
     _message(
         into,
         author=actor,
         kind=RequestMessage.Kind.NOTICE,
-        body=_("Request #%(number)s “%(title)s” was merged into this one.")
-        % {"number": request.pk, "title": request.title},
+        body=_("Request #%(number)s was merged into this one.") % {"number": request.pk},
     )
     audit.record(
         actor=actor,

@@ -148,13 +148,18 @@ def requests_by_sector(
     *, today: date | None = None, months: int = MONTHS_SHOWN
 ) -> RequestsBySector:
     """Requests handled per sector (the requesting organisation's kind) per
-    month of submission, and per sector all time. Two queries."""
+    month of submission, and per sector all time. Two queries.
+
+    Counted up to the end of yesterday: a count that moves minutes after a
+    submission would tell anyone watching that a (perhaps confidential)
+    request was just made in a small sector."""
+    today = today or timezone.localdate()
     starts = month_starts(today=today, months=months)
+    counted = counted_requests().filter(created_at__lt=_aware_start(today))
     index = {_month_key(month): i for i, month in enumerate(starts)}
     per_month = {kind: [0] * len(starts) for kind in SECTORS}
     rows = (
-        counted_requests()
-        .filter(created_at__gte=_aware_start(starts[0]))
+        counted.filter(created_at__gte=_aware_start(starts[0]))
         .annotate(month=TruncMonth("created_at"))
         .order_by()
         .values_list("month", "organisation__kind")
@@ -165,8 +170,7 @@ def requests_by_sector(
         if position is not None and kind in per_month:
             per_month[kind][position] += count
     totals = dict(
-        counted_requests()
-        .order_by()
+        counted.order_by()
         .values_list("organisation__kind")
         .annotate(requests=Count("pk"))
         .values_list("organisation__kind", "requests")

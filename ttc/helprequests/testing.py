@@ -141,6 +141,11 @@ def make_labelled_request(
         ),
     )
     request.recipient_people.set(people)
+    if tlp == TLP.RED:
+        # People are named on a request as people of their organisation.
+        from ttc.members.models import Organisation
+
+        organisations = list(Organisation.objects.filter(memberships__user__in=people))
     request.recipient_orgs.set(organisations)
     return request
 

@@ -182,6 +182,7 @@ def helprequest_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             required_message=_("Write your answer."),
         )
     if coordinator:
+        merge_form = MergeForm(request=help_request)
         context.update(
             proposals=help_request.proposals.select_related(
                 "organisation", "expert", "proposed_by"
@@ -201,9 +202,12 @@ def helprequest_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 label=_("Note to the requester"),
                 required_message=_("Tell the requester why."),
             ),
-            merge_form=MergeForm(request=help_request),
+            merge_form=merge_form,
             open_slots=matching.open_slots(help_request),
         )
+        # The merge choices show other requests' titles: views like any other.
+        choices = list(merge_form.fields["into"].queryset)  # type: ignore[attr-defined]
+        access.record_views(user, choices, surface="merge")
     return render(request, "helprequests/detail.html", context)
 
 
@@ -423,7 +427,8 @@ def surge(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return redirect("triage_queue")
     plan = matching.batch_plan()
-    access.record_views(request.user, [pair.request for pair in plan.pairs], surface="surge")
+    shown = [pair.request for pair in plan.pairs] + plan.unfilled
+    access.record_views(request.user, shown, surface="surge")
     return render(request, "helprequests/surge.html", {"plan": plan})
 
 
@@ -452,4 +457,6 @@ def dashboard_panel(user: Any) -> dict[str, Any]:
         panel["engagements"] = list(
             Engagement.objects.for_user(user).current().select_related("request")[:8]
         )
+        shown = [p.request for p in panel["proposals"]] + [e.request for e in panel["engagements"]]
+        access.record_views(user, shown, surface="dashboard")
     return panel

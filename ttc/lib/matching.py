@@ -456,10 +456,22 @@ class Pool:
 class FlowProblem:
     """Ready-made arrays for SimpleMinCostFlow; the first `len(pair_need)` arcs are pairs.
 
-    Nodes: needs, then candidates, then companies, then one sink. Each need
-    supplies its slots; the sink absorbs them all. A unit flows need → candidate
-    → company → sink (a proposed pair) or need → sink (a slot left unfilled, at no
-    cost), so the flow is always feasible and nothing is filled by force.
+    Nodes: needs, then one node per (need, company) pair with an eligible pair,
+    then candidates, then companies, then one sink. Each need supplies its
+    slots; the sink absorbs them all. A unit flows need → (need, company) →
+    candidate → company → sink (a proposed pair) or need → sink (a slot left
+    unfilled, at no cost), so the flow is always feasible and nothing is filled
+    by force.
+
+    Arcs, in this order:
+
+    - (need, company) → candidate, capacity 1, cost −score: the pair arcs;
+    - need → (need, company), capacity 1, cost 0: at most one candidate per
+      company per need, so a request's places go to different member companies
+      (and a candidate takes at most one place of a need);
+    - candidate → company, capacity = the candidate's capacity, cost 0;
+    - company → sink, capacity = the company's remaining cap, cost 0;
+    - need → sink, capacity = the need's slots, cost 0 (unfilled places).
     """
 
     tails: npt.NDArray[np.int32]
@@ -488,18 +500,34 @@ def build_flow(needs: Sequence[Need], pool: Pool) -> FlowProblem:
     worth = scaled > 0
     pair_need, pair_candidate = found.need[worth], found.candidate[worth]
     n_needs, n_candidates, n_companies = len(needs), len(pool.candidates), len(pool.companies)
-    first_candidate, first_company = n_needs, n_needs + n_candidates
+    # One node per (need, company) that has a pair; `group` maps each pair to it.
+    groups, group = np.unique(
+        pair_need * n_companies + pool.company_of[pair_candidate], return_inverse=True
+    )
+    n_groups = len(groups)
+    first_group = n_needs
+    first_candidate = first_group + n_groups
+    first_company = first_candidate + n_candidates
     sink = first_company + n_companies
     slots = np.array([need.slots for need in needs], dtype=np.int64)
     need_rows = np.arange(n_needs, dtype=np.int64)
+    group_rows = np.arange(n_groups, dtype=np.int64)
     candidate_rows = np.flatnonzero(pool.capacity > 0)
     company_rows = np.arange(n_companies, dtype=np.int64)
+    n_pairs = len(pair_need)
     tails = np.concatenate(
-        [pair_need, first_candidate + candidate_rows, first_company + company_rows, need_rows]
+        [
+            first_group + group,
+            groups // n_companies,
+            first_candidate + candidate_rows,
+            first_company + company_rows,
+            need_rows,
+        ]
     )
     heads = np.concatenate(
         [
             first_candidate + pair_candidate,
+            first_group + group_rows,
             first_company + pool.company_of[candidate_rows],
             np.full(n_companies, sink),
             np.full(n_needs, sink),
@@ -507,15 +535,13 @@ def build_flow(needs: Sequence[Need], pool: Pool) -> FlowProblem:
     )
     capacities = np.concatenate(
         [
-            np.ones(len(pair_need), dtype=np.int64),
+            np.ones(n_pairs + n_groups, dtype=np.int64),
             pool.capacity[candidate_rows],
             pool.remaining_cap(),
             slots,
         ]
     )
-    unit_costs = np.concatenate(
-        [-scaled[worth], np.zeros(len(tails) - len(pair_need), dtype=np.int64)]
-    )
+    unit_costs = np.concatenate([-scaled[worth], np.zeros(len(tails) - n_pairs, dtype=np.int64)])
     return FlowProblem(
         tails=tails.astype(np.int32),
         heads=heads.astype(np.int32),
@@ -549,8 +575,9 @@ def solve_flow(problem: FlowProblem) -> min_cost_flow.SimpleMinCostFlow:
 def assign(needs: Sequence[Need], pool: Pool) -> Assignment:
     """Propose candidates for many needs at once, maximising the total score.
 
-    Respects slots per need, one place per candidate per need, each candidate's
-    capacity, each company's remaining cap, exclusions; pairs must score > 0.
+    Respects slots per need, at most one candidate per company per need (so
+    also one place per candidate per need), each candidate's capacity, each
+    company's remaining cap, exclusions; pairs must score > 0.
     """
     if not needs:
         return Assignment()
