@@ -348,3 +348,50 @@ def test_announcement_paging_is_validated_too(personas, client_for):
         response = client_for("anonymous").get("/api/v1/announcements", query)
         assert response.status_code == 422
         assert response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_anonymous_callers_are_throttled_per_address(client, settings):
+    """Every call may audit confidential reads: an address that polls too fast
+    is told to wait, with a JSON error and Retry-After."""
+    limit = int(settings.TTC_API_RATE_ANONYMOUS.split("/")[0])
+    for _ in range(limit):
+        assert client.get("/api/v1/statistics").status_code == 200
+    response = client.get("/api/v1/statistics")
+    assert response.status_code == 429
+    assert response.json() == {"detail": "Te veel verzoeken. Wacht even en probeer het opnieuw."}
+    assert int(response["Retry-After"]) >= 1
+    # Another address is not affected.
+    assert client.get("/api/v1/statistics", REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_forwarded_address_is_not_trusted_without_a_proxy(client, settings):
+    limit = int(settings.TTC_API_RATE_ANONYMOUS.split("/")[0])
+    for index in range(limit):
+        client.get("/api/v1/statistics", HTTP_X_FORWARDED_FOR=f"198.51.100.{index}")
+    response = client.get("/api/v1/statistics", HTTP_X_FORWARDED_FOR="198.51.100.250")
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_signed_in_callers_are_throttled_per_person_not_per_address(personas):
+    from django.test import RequestFactory
+
+    from ttc.api.throttling import AnonymousThrottle, PersonThrottle
+
+    person_limit, anonymous_limit = PersonThrottle("2/m"), AnonymousThrottle("2/m")
+
+    def call(user, address="203.0.113.1"):
+        request = RequestFactory().get("/api/v1/me", REMOTE_ADDR=address)
+        request.auth = user
+        return person_limit.allow_request(request) and anonymous_limit.allow_request(request)
+
+    assert call(personas.expert) and call(personas.expert, "203.0.113.2")
+    assert not call(personas.expert, "203.0.113.3")  # the same person, wherever from
+    assert call(personas.requester)  # another person has their own allowance
+    from django.contrib.auth.models import AnonymousUser
+
+    assert call(AnonymousUser()) and call(AnonymousUser())
+    assert not call(AnonymousUser())
+    assert call(AnonymousUser(), "203.0.113.9")  # another address

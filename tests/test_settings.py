@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ttc.lib.env import EnvError, env_bool, env_choice, env_int, env_list, env_str
+from ttc.lib.env import EnvError, env_bool, env_choice, env_int, env_list, env_rate, env_str
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,3 +249,14 @@ def test_each_response_gets_a_fresh_nonce(client_for, personas):
         return match.group(1)
 
     assert nonce() != nonce()
+
+
+def test_env_rate_reads_calls_per_period():
+    assert env_rate("TTC_API_RATE", "60/m", environ={}) == "60/m"
+    assert env_rate("TTC_API_RATE", "60/m", environ={"TTC_API_RATE": "1000/h"}) == "1000/h"
+
+
+@pytest.mark.parametrize("raw", ["60", "60/minute", "0/m", "-5/m", "many/m", "60 per m"])
+def test_env_rate_rejects_what_is_not_a_rate(raw):
+    with pytest.raises(EnvError, match="TTC_API_RATE"):
+        env_rate("TTC_API_RATE", "60/m", environ={"TTC_API_RATE": raw})

@@ -15,7 +15,16 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from ttc.lib.env import EnvError, env_bool, env_choice, env_float, env_int, env_list, env_str
+from ttc.lib.env import (
+    EnvError,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TTC_VAR_DIR") or BASE_DIR / "var")
@@ -313,6 +322,14 @@ TTC_PROPOSAL_WORKING_DAYS = env_int("TTC_PROPOSAL_WORKING_DAYS", 3, minimum=1)
 #: Days without activity before a requester is asked whether help is still
 #: needed, and again before the request closes unanswered.
 TTC_STALE_REQUEST_DAYS = env_int("TTC_STALE_REQUEST_DAYS", 14, minimum=1)
+#: API calls allowed per address (anonymous) and per person (signed in or by
+#: token), as "number/period" with period s, m, h or d. Reads of confidential
+#: content are audited one by one, so unbounded polling would flood the log.
+TTC_API_RATE_ANONYMOUS = env_rate("TTC_API_RATE_ANONYMOUS", "60/m")
+TTC_API_RATE_PERSON = env_rate("TTC_API_RATE_PERSON", "600/m")
+# django-ninja identifies anonymous callers by address: trust one proxy hop of
+# X-Forwarded-For only behind a proxy that sets it, or anyone could pick theirs.
+NINJA_NUM_PROXIES = 1 if TTC_BEHIND_PROXY else 0
 TTC_API_TOKEN_PREFIX = "ttc_"  # noqa: S105 - a prefix, not a secret
 
 LOGGING = {

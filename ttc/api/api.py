@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as SchemaValidationError
 
 from ttc.api.announcements import router as announcements_router
@@ -21,12 +22,17 @@ from ttc.api.me import router as me_router
 from ttc.api.membership import router as membership_router
 from ttc.api.organisations import router as organisations_router
 from ttc.api.statistics import router as statistics_router
+from ttc.api.throttling import AnonymousThrottle, PersonThrottle
 
 api = NinjaAPI(
     title="TechTegenCorona API",
     version="1",
     urls_namespace="api",
     auth=auth,
+    throttle=[
+        AnonymousThrottle(settings.TTC_API_RATE_ANONYMOUS),
+        PersonThrottle(settings.TTC_API_RATE_PERSON),
+    ],
     description=(
         "Authenticate with your browser session or with a personal API token from your "
         "account page: `Authorization: Bearer ttc_…`. Every response passes the TLP "
@@ -82,6 +88,14 @@ def malformed(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
     return _problem(request, _("The request is too large."), 413)
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = _problem(request, _("Too many requests. Wait a moment and try again."), 429)
+    if exc.wait:
+        response["Retry-After"] = str(int(exc.wait) + 1)
+    return response
 
 
 @api.exception_handler(HttpError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -68,6 +69,17 @@ def env_float(
     if maximum is not None and value > maximum:
         raise EnvError(f"{name} must be at most {maximum}, not {value}")
     return value
+
+
+_RATE = re.compile(r"^[1-9][0-9]*/(s|m|h|d)$")
+
+
+def env_rate(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> str:
+    """A rate such as "60/m": a number of calls per second, minute, hour or day."""
+    raw = env_str(name, environ=environ) or default
+    if not _RATE.match(raw):
+        raise EnvError(f"{name} must look like 60/m (per s, m, h or d), not {raw!r}")
+    return raw
 
 
 def env_list(
