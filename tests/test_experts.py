@@ -608,8 +608,8 @@ def test_an_admin_updates_the_offer(personas, client_for):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"capacity_hours": "0"}, "Offer at least 1 hour a week."),
-        ({"capacity_hours": "401"}, "At most %(limit_value)s hours a week."),
+        ({"capacity_hours": "0"}, "Offer at least 1 hour per week."),
+        ({"capacity_hours": "401"}, "Offer at most %(limit_value)s hours per week."),
         ({"expertise": None}, "Choose at least one area of expertise."),
         (
             {"expertise": ["999999"]},

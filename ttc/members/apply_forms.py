@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundWidget
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,7 @@ from ttc.members.models import (
     ReviewDecision,
     Skill,
 )
+from ttc.members.services import MAX_CAPACITY_HOURS
 from ttc.members.vetting import DUPLICATE_APPLICATION, ApplicationData, pending_company
 
 #: Said next to the file input whenever a form with a file fails: browsers never
@@ -40,6 +42,21 @@ class GroupedCheckboxes(forms.CheckboxSelectMultiple):
     template_name = "widgets/grouped_checkboxes.html"
 
 
+#: The areas of expertise, each with its sub-skills.
+Taxonomy = list[tuple[Skill, list[Skill]]]
+
+
+def taxonomy() -> Taxonomy:
+    """The areas, each with its sub-skills, in two queries' worth of rows."""
+    skills = list(Skill.objects.select_related("parent").order_by("name"))
+    areas = sorted((s for s in skills if s.parent_id is None), key=lambda s: s.label)
+    children: dict[int, list[Skill]] = {area.pk: [] for area in areas}
+    for skill in skills:
+        if skill.parent_id is not None and skill.parent_id in children:
+            children[skill.parent_id].append(skill)
+    return [(area, sorted(children[area.pk], key=lambda s: s.label)) for area in areas]
+
+
 class SkillsField(forms.MultipleChoiceField):
     """Areas of expertise as checkboxes grouped by area: each area itself and its
     sub-skills may be chosen. Cleans to a list of `Skill`s."""
@@ -49,32 +66,34 @@ class SkillsField(forms.MultipleChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", _("Areas of expertise"))
         kwargs.setdefault(
-            "error_messages", {"required": _("Choose at least one area of expertise.")}
+            "error_messages",
+            {
+                "required": _("Choose at least one area of expertise."),
+                "invalid_choice": _(
+                    "Choose areas of expertise from the list (%(value)s is not one)."
+                ),
+            },
         )
         super().__init__(**kwargs)
         self._skills: dict[str, Skill] = {}
         self.groups: list[tuple[str, list[tuple[str, str]]]] = []
 
-    def load(self) -> None:
-        """Read the taxonomy in one query, labelled in the active language."""
-        skills = list(Skill.objects.select_related("parent"))
-        self._skills = {str(skill.pk): skill for skill in skills}
-        areas = sorted((s for s in skills if s.parent_id is None), key=lambda s: s.label)
-        children: dict[int | None, list[Skill]] = {}
-        for skill in skills:
-            children.setdefault(skill.parent_id, []).append(skill)
+    def load(self, groups: Taxonomy | None = None) -> None:
+        """Offer the taxonomy, labelled in the active language; read it unless the
+        caller has it already."""
+        groups = taxonomy() if groups is None else groups
+        self._skills = {
+            str(skill.pk): skill for area, children in groups for skill in (area, *children)
+        }
         self.groups = [
             (
                 area.label,
                 [
                     (str(area.pk), str(_("%(area)s in general") % {"area": area.label})),
-                    *(
-                        (str(child.pk), child.label)
-                        for child in sorted(children.get(area.pk, []), key=lambda s: s.label)
-                    ),
+                    *((str(child.pk), child.label) for child in children),
                 ],
             )
-            for area in areas
+            for area, children in groups
         ]
         self.choices = self.groups
 
@@ -83,20 +102,71 @@ class SkillsField(forms.MultipleChoiceField):
         return [self._skills[pk] for pk in chosen]
 
 
-def _checkboxes(label: Any, choices: Any, required_message: Any) -> forms.MultipleChoiceField:
+def _checkboxes(
+    label: Any, choices: Any, required_message: Any, invalid_message: Any
+) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(
         label=label,
         choices=choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": required_message},
+        error_messages={"required": required_message, "invalid_choice": invalid_message},
     )
+
+
+class OfferForm(forms.Form):
+    """What a member offers the coalition: areas of expertise, hours per week,
+    regions and languages. Applicants state it, member admins change it later and
+    matching reads it."""
+
+    expertise = SkillsField()
+    capacity_hours = forms.IntegerField(
+        label=_("Hours per week you offer"),
+        min_value=1,
+        max_value=MAX_CAPACITY_HOURS,
+        error_messages={
+            "required": _("Say how many hours per week you offer."),
+            "min_value": _("Offer at least 1 hour per week."),
+            "max_value": _("Offer at most %(limit_value)s hours per week."),
+            "invalid": _("Give the hours per week as a whole number."),
+        },
+    )
+    regions = _checkboxes(
+        _("Regions (provinces) where you can help"),
+        PROVINCES,
+        _("Choose at least one province."),
+        _("Choose provinces from the list (%(value)s is not one)."),
+    )
+    languages = _checkboxes(
+        _("Languages you work in"),
+        LANGUAGES,
+        _("Choose at least one language."),
+        _("Choose languages from the list (%(value)s is not one)."),
+    )
+
+    def __init__(self, *args: Any, groups: Taxonomy | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._expertise().load(groups)
+
+    def _expertise(self) -> SkillsField:
+        field = self.fields["expertise"]
+        assert isinstance(field, SkillsField)
+        return field
+
+    def expertise_groups(self) -> list[tuple[str, list[BoundWidget]]]:
+        """The expertise checkboxes per area, for a fieldset each."""
+        boxes = list(self["expertise"])
+        groups, start = [], 0
+        for area, options in self._expertise().groups:
+            groups.append((str(area), boxes[start : start + len(options)]))
+            start += len(options)
+        return groups
 
 
 def _consent(label: Any, message: Any) -> forms.BooleanField:
     return forms.BooleanField(label=label, error_messages={"required": message})
 
 
-class MemberApplicationForm(forms.Form):
+class MemberApplicationForm(OfferForm):
     """What companies and independent experts share: what they offer, how they
     handle privacy, and their three separate consents."""
 
@@ -125,24 +195,6 @@ class MemberApplicationForm(forms.Form):
         ),
         required=False,
     )
-    expertise = SkillsField()
-    capacity_hours = forms.IntegerField(
-        label=_("Hours per week you offer"),
-        min_value=1,
-        max_value=400,
-        error_messages={
-            "required": _("Say how many hours per week you offer."),
-            "min_value": _("Offer at least 1 hour per week."),
-            "max_value": _("Offer at most 400 hours per week."),
-            "invalid": _("Give the hours per week as a whole number."),
-        },
-    )
-    regions = _checkboxes(
-        _("Regions where you can help"), PROVINCES, _("Choose at least one region.")
-    )
-    languages = _checkboxes(
-        _("Languages you work in"), LANGUAGES, _("Choose at least one language.")
-    )
     accept_code = _consent(
         _("I accept the Code of Conduct"),
         _("Accept the Code of Conduct to apply."),
@@ -155,23 +207,6 @@ class MemberApplicationForm(forms.Form):
         _("I make the pledge"),
         _("Make the pledge to apply."),
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        expertise = self.fields["expertise"]
-        assert isinstance(expertise, SkillsField)
-        expertise.load()
-
-    def expertise_groups(self) -> list[tuple[str, list[Any]]]:
-        """The expertise checkboxes per area, for a fieldset each."""
-        boxes = list(self["expertise"])
-        groups, start = [], 0
-        expertise = self.fields["expertise"]
-        assert isinstance(expertise, SkillsField)
-        for area, options in expertise.groups:
-            groups.append((str(area), boxes[start : start + len(options)]))
-            start += len(options)
-        return groups
 
     def application_data(self) -> ApplicationData:
         data = self.cleaned_data

@@ -1,5 +1,6 @@
 """Forms for experts: the invitation, the expert profile with its skills, the
-personal consent, and what a member offers."""
+personal consent, and what a member offers (its fields shared with the application,
+see `OfferForm`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.forms.boundfield import BoundWidget
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ttc.members.apply_forms import OfferForm
+from ttc.members.apply_forms import taxonomy as taxonomy  # for the views and the API
 from ttc.members.consents import CHATHAM_HOUSE_TEXT
 from ttc.members.models import LANGUAGES, PROVINCES, CodeOfConduct, ExpertSkill, Skill
-from ttc.members.services import MAX_CAPACITY_HOURS
 
 MAX_HOURS_PER_WEEK = 80
 
@@ -28,17 +29,6 @@ class InviteForm(forms.Form):
             "invalid": _("Type a valid e-mail address, like name@example.nl."),
         },
     )
-
-
-def taxonomy() -> list[tuple[Skill, list[Skill]]]:
-    """The areas, each with its sub-skills, in two queries' worth of rows."""
-    skills = list(Skill.objects.select_related("parent").order_by("name"))
-    areas = sorted((s for s in skills if s.parent_id is None), key=lambda s: s.label)
-    children: dict[int, list[Skill]] = {area.pk: [] for area in areas}
-    for skill in skills:
-        if skill.parent_id is not None and skill.parent_id in children:
-            children[skill.parent_id].append(skill)
-    return [(area, sorted(children[area.pk], key=lambda s: s.label)) for area in areas]
 
 
 @dataclass
@@ -154,74 +144,8 @@ class ExpertConsentForm(forms.Form):
         ) % {"version": version}
 
 
-class MemberOfferForm(forms.Form):
-    """What a member offers the coalition; matching reads it."""
-
-    capacity_hours = forms.IntegerField(
-        label=_("Hours per week the member offers"),
-        min_value=1,
-        max_value=MAX_CAPACITY_HOURS,
-        error_messages={
-            "required": _("Say how many hours a week you offer."),
-            "invalid": _("Type a whole number of hours."),
-            "min_value": _("Offer at least 1 hour a week."),
-            "max_value": _("At most %(limit_value)s hours a week."),
-        },
-    )
-    expertise = forms.TypedMultipleChoiceField(
-        label=_("Areas of expertise"),
-        coerce=int,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": _("Choose at least one area of expertise."),
-            "invalid_choice": _("Choose areas of expertise from the list (%(value)s is not one)."),
-        },
-    )
-    regions = forms.MultipleChoiceField(
-        label=_("Regions (provinces) where you help"),
-        choices=PROVINCES,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": _("Choose at least one province."),
-            "invalid_choice": _("Choose provinces from the list (%(value)s is not one)."),
-        },
-    )
-    languages = forms.MultipleChoiceField(
-        label=_("Languages"),
-        choices=LANGUAGES,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": _("Choose at least one language."),
-            "invalid_choice": _("Choose languages from the list (%(value)s is not one)."),
-        },
-    )
-
-    def __init__(self, *args: Any, groups: list[tuple[Skill, list[Skill]]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.skills = {skill.pk: skill for area, children in groups for skill in (area, *children)}
-        # Grouped by area; an area itself may be chosen as a whole.
-        choices: list[Any] = [
-            (
-                area.label,
-                [
-                    (area.pk, _("%(area)s (the whole area)") % {"area": area.label}),
-                    *((skill.pk, skill.label) for skill in children),
-                ],
-            )
-            for area, children in groups
-        ]
-        field = self.fields["expertise"]
-        assert isinstance(field, forms.TypedMultipleChoiceField)
-        field.choices = choices
-
-    def expertise_groups(self) -> list[tuple[str, list[BoundWidget]]]:
-        """The expertise checkboxes per area, for a fieldset each."""
-        boxes = list(self["expertise"])
-        groups, start = [], 0
-        for area, options in self.fields["expertise"].choices:  # type: ignore[attr-defined]
-            groups.append((str(area), boxes[start : start + len(options)]))
-            start += len(options)
-        return groups
+class MemberOfferForm(OfferForm):
+    """What a member offers the coalition, changed after its approval."""
 
     def chosen_expertise(self) -> list[Skill]:
-        return [self.skills[pk] for pk in self.cleaned_data["expertise"]]
+        return list(self.cleaned_data["expertise"])
