@@ -691,7 +691,7 @@ def test_the_follow_up_task_and_command_run_the_same_checks(personas, market):
     propose(personas, request, org_key(personas.member_company))
     Proposal.objects.update(respond_by=timezone.now() - timedelta(minutes=1))
     result = proposals_follow_up_task.enqueue()
-    assert result.return_value == {"reminded": 0, "expired": 1}
+    assert result.return_value == {"reminded": 0, "expired": 1, "withdrawn": 0}
     assert stale_requests_daily.enqueue().return_value == {"asked": 0, "closed": 0}
 
 
@@ -804,3 +804,33 @@ def test_only_coordinators_use_surge_mode(personas, client_for, surge_market, pe
     assert client.post("/requests/surge/", {"pair": ["1|org:1"]}).status_code == 403
     with pytest.raises(PermissionDenied):
         matching.batch_confirm(tokens=["1|org:1"], actor=personas.get(persona))
+
+
+def test_proposals_to_a_suspended_member_are_withdrawn_and_the_next_is_asked(personas, market):
+    other, _admin = second_member(market)
+    request = open_request(personas)
+    proposal = propose(personas, request, org_key(personas.member_company))
+    assert engagements.proposals_follow_up().withdrawn == 0
+    type(personas.member_company).objects.filter(pk=personas.member_company.pk).update(
+        status="suspended"
+    )
+
+    report = engagements.proposals_follow_up()
+
+    assert report.withdrawn == 1
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.WITHDRAWN
+    assert AuditEvent.objects.filter(action="proposal.withdraw").count() == 1
+    following = Proposal.objects.get(status=ProposalStatus.PROPOSED)
+    assert following.candidate_key == org_key(other)
+    assert engagements.proposals_follow_up().withdrawn == 0  # once
+
+
+def test_a_proposal_to_an_expert_who_left_is_withdrawn(personas, market):
+    request = open_request(personas)
+    proposal = propose(personas, request, expert_key(personas.expert))
+    Membership.objects.filter(user=personas.expert).delete()
+
+    assert engagements.proposals_follow_up().withdrawn == 1
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.WITHDRAWN

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -41,7 +42,7 @@ from ttc.helprequests.services import (
 )
 from ttc.lib.workdays import add_working_days
 from ttc.members.experts import expert_is_eligible
-from ttc.members.models import MEMBER_KINDS, Organisation
+from ttc.members.models import MEMBER_KINDS, Membership, Organisation
 
 if TYPE_CHECKING:
     from ttc.accounts.models import User
@@ -158,12 +159,59 @@ def proposal_decline(*, proposal: Proposal, actor: User, reason: str) -> Proposa
 class ProposalReport:
     reminded: int
     expired: int
+    withdrawn: int = 0
+
+
+def _no_longer_eligible() -> QuerySet[Proposal]:
+    """Waiting proposals to a member that was suspended, ended or fell out of
+    compliance since, or to an expert who left it."""
+    compliant = Organisation.objects.members().compliant().values("pk")
+    still_there = Membership.objects.filter(
+        organisation_id=OuterRef("organisation_id"), user_id=OuterRef("expert_id")
+    )
+    return Proposal.objects.pending().filter(
+        ~Q(organisation__in=compliant) | (Q(expert__isnull=False) & ~Exists(still_there))
+    )
+
+
+def _close_pending(
+    proposal: Proposal, *, status: str, action: str, summary: str, now: datetime
+) -> bool:
+    """Close one waiting proposal and ask the next candidate; False when it was
+    answered meanwhile."""
+    with transaction.atomic():
+        locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if locked.status != ProposalStatus.PROPOSED:
+            return False
+        locked.status = status
+        locked.responded_at = now
+        locked.save(update_fields=["status", "responded_at"])
+        audit.record(
+            actor=None,
+            action=action,
+            obj=locked.request,
+            summary=summary % {"name": locked.candidate_name, "number": locked.request_id},
+            data={"proposal": locked.pk},
+        )
+        propose_next(locked.request, after=locked)
+    return True
 
 
 def proposals_follow_up(*, now: datetime | None = None) -> ProposalReport:
-    """Remind members one working day before their answer is due; expire the
-    unanswered and ask the next candidate. Safe to run often."""
+    """Withdraw proposals to members who may no longer help, remind members one
+    working day before their answer is due, and expire the unanswered; each
+    time the next candidate is asked. Safe to run often."""
     now = now or timezone.now()
+    withdrawn = sum(
+        _close_pending(
+            proposal,
+            status=ProposalStatus.WITHDRAWN,
+            action="proposal.withdraw",
+            summary="Proposal to %(name)s for #%(number)s withdrawn: no longer eligible",
+            now=now,
+        )
+        for proposal in _no_longer_eligible()
+    )
     reminded = 0
     for proposal in Proposal.objects.pending().filter(reminded_at__isnull=True, respond_by__gt=now):
         if add_working_days(timezone.localtime(now), 1) < proposal.respond_by:
@@ -182,25 +230,17 @@ def proposals_follow_up(*, now: datetime | None = None) -> ProposalReport:
                 email_body=lambda: _("Please accept or decline by tomorrow:"),
             )
             reminded += 1
-    expired = 0
-    for proposal in Proposal.objects.pending().filter(respond_by__lte=now):
-        with transaction.atomic():
-            locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-            if locked.status != ProposalStatus.PROPOSED:
-                continue
-            locked.status = ProposalStatus.EXPIRED
-            locked.responded_at = now
-            locked.save(update_fields=["status", "responded_at"])
-            audit.record(
-                actor=None,
-                action="proposal.expire",
-                obj=locked.request,
-                summary=f"Proposal to {locked.candidate_name} for #{locked.request_id} expired",
-                data={"proposal": locked.pk},
-            )
-            propose_next(locked.request, after=locked)
-            expired += 1
-    return ProposalReport(reminded=reminded, expired=expired)
+    expired = sum(
+        _close_pending(
+            proposal,
+            status=ProposalStatus.EXPIRED,
+            action="proposal.expire",
+            summary="Proposal to %(name)s for #%(number)s expired",
+            now=now,
+        )
+        for proposal in Proposal.objects.pending().filter(respond_by__lte=now)
+    )
+    return ProposalReport(reminded=reminded, expired=expired, withdrawn=withdrawn)
 
 
 # Engagement work -------------------------------------------------------------

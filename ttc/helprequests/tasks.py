@@ -18,7 +18,8 @@ def stale_requests_daily() -> dict[str, int]:
 @cron("*/15 * * * *")
 @task
 def proposals_follow_up_task() -> dict[str, int]:
-    """Every quarter of an hour: remind members of proposals due soon, expire the
-    unanswered and ask the next candidate, so a requester never waits on silence."""
+    """Every quarter of an hour: withdraw proposals to members who may no longer
+    help, remind members of proposals due soon, expire the unanswered and ask the
+    next candidate, so a requester never waits on silence."""
     report = proposals_follow_up()
-    return {"reminded": report.reminded, "expired": report.expired}
+    return {"reminded": report.reminded, "expired": report.expired, "withdrawn": report.withdrawn}

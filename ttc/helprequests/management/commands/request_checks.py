@@ -23,4 +23,5 @@ class Command(BaseCommand):
         self.stdout.write(f"closed without an answer: {stale.closed}")
         self.stdout.write(f"proposal reminders sent: {follow_up.reminded}")
         self.stdout.write(f"proposals expired: {follow_up.expired}")
+        self.stdout.write(f"proposals withdrawn, member no longer eligible: {follow_up.withdrawn}")
         self.stdout.write(self.style.SUCCESS("OK"))
