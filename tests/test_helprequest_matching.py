@@ -834,3 +834,25 @@ def test_a_proposal_to_an_expert_who_left_is_withdrawn(personas, market):
     assert engagements.proposals_follow_up().withdrawn == 1
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.WITHDRAWN
+
+
+def test_surge_mode_says_when_only_the_fairness_cap_holds_a_request(
+    personas, client_for, market, settings
+):
+    settings.TTC_FAIRNESS_CAP = 1
+    first = open_request(personas, title="Eerste")
+    propose(personas, first, org_key(personas.member_company))  # the company is at its cap
+    waiting = open_request(personas, title="Tweede")
+    lonely_skill = Skill.objects.exclude(pk=market.pk).filter(parent__isnull=False).first()
+    nobody = open_request(personas, title="Niemand kan dit", skill_ids=[lonely_skill.pk])
+
+    plan = matching.batch_plan()
+
+    assert plan.pairs == []
+    assert {r.pk for r in plan.unfilled} == {waiting.pk, nobody.pk}
+    assert [r.pk for r in plan.held_by_cap] == [waiting.pk]
+    words = plain(client_for("coordinator").get("/requests/surge/"))
+    assert (
+        "1 request stays without a member only because the companies that fit it "
+        "reached the fairness cap (1 per company in 90 days)"
+    ) in words

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -539,6 +539,9 @@ class BatchPlan:
     total: float
     requests: int
     unfilled: list[HelpRequest]
+    #: Unfilled requests that a member could take on but for the fairness cap:
+    #: in a real surge, coordinators may raise TTC_FAIRNESS_CAP.
+    held_by_cap: list[HelpRequest] = field(default_factory=list)
 
 
 def candidate_names(keys: Sequence[str]) -> dict[str, str]:
@@ -564,7 +567,9 @@ def batch_plan() -> BatchPlan:
         .select_related("organisation", "submitted_via")
         .order_by("urgency", "created_at")
     )
-    pool = candidate_pool()
+    candidates = load_candidates()
+    fairness = fairness_settings()
+    pool = matching.Pool(candidates, fairness)
     conflicts = all_conflicts()
     needs = [
         need_for(request, slots=open_slots(request), conflicts=conflicts)
@@ -592,12 +597,28 @@ def batch_plan() -> BatchPlan:
         for need_key, key, _score in result.pairs
     ]
     filled = {pair.request.pk for pair in pairs}
+    unfilled = [need for need in needs if need.key not in filled]
     return BatchPlan(
         pairs=pairs,
         total=result.total,
         requests=len(needs),
-        unfilled=[by_pk[need.key] for need in needs if need.key not in filled],
+        unfilled=[by_pk[need.key] for need in unfilled],
+        held_by_cap=[by_pk[need.key] for need in _held_by_cap(unfilled, candidates, fairness)],
     )
+
+
+def _held_by_cap(
+    unfilled: Sequence[matching.Need],
+    candidates: Sequence[matching.Candidate],
+    fairness: matching.Fairness,
+) -> list[matching.Need]:
+    """The unfilled needs someone would fit if no company had a cap."""
+    if not unfilled:
+        return []
+    uncapped = matching.Pool(
+        candidates, matching.Fairness(recent=fairness.recent, cap=10**9, weight=0.0)
+    )
+    return [need for need in unfilled if uncapped.rank(need, limit=1)]
 
 
 @transaction.atomic

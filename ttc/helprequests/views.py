@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -374,7 +375,7 @@ def helprequest_candidates(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
                     "%(count)s proposed. They have %(days)s working days to answer.",
                     len(proposals),
                 )
-                % {"count": len(proposals), "days": _days()},
+                % {"count": len(proposals), "days": settings.TTC_PROPOSAL_WORKING_DAYS},
             )
             return redirect(help_request)
     pool = matching.candidate_pool()
@@ -401,12 +402,6 @@ def helprequest_candidates(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
     )
 
 
-def _days() -> int:
-    from django.conf import settings
-
-    return int(settings.TTC_PROPOSAL_WORKING_DAYS)
-
-
 @coordinator_required
 def surge(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Surge mode: one optimal assignment over all open requests, previewed, then
@@ -429,7 +424,15 @@ def surge(request: AuthenticatedHttpRequest) -> HttpResponse:
     plan = matching.batch_plan()
     shown = [pair.request for pair in plan.pairs] + plan.unfilled
     access.record_views(request.user, shown, surface="surge")
-    return render(request, "helprequests/surge.html", {"plan": plan})
+    return render(
+        request,
+        "helprequests/surge.html",
+        {
+            "plan": plan,
+            "cap": settings.TTC_FAIRNESS_CAP,
+            "days": settings.TTC_FAIRNESS_WINDOW_DAYS,
+        },
+    )
 
 
 def dashboard_panel(user: Any) -> dict[str, Any]:
