@@ -500,8 +500,9 @@ def test_the_triage_queue_is_ordered_by_urgency_then_age(personas, client_for):
         "Laag heel oud",
     ]
     by_title = {row[1].split(" ", 1)[1]: row for row in rows}
-    assert by_title["Kritiek ouder"][3] == "3"
-    assert by_title["Laag heel oud"][3] == "10"
+    # How long each has waited, in words: days for old ones, hours for new ones.
+    assert by_title["Kritiek ouder"][3] == "3\xa0days"
+    assert by_title["Laag heel oud"][3] == "1\xa0week, 3\xa0days"
     assert by_title["Hoog met vraag"][4].startswith("Yes")
     assert by_title["Normaal oud"][4] == "No"
     assert by_title["Hoog met vraag"][5] == "Question to the requester"

@@ -41,7 +41,10 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "organisations": user.organisations(),
     }
     if user.is_coordinator:
-        context["recent_events"] = AuditEvent.objects.select_related("actor")[:8]
+        # Changes, not the many recorded views: those are in the audit log.
+        context["recent_events"] = AuditEvent.objects.select_related("actor").exclude(
+            action__startswith="view"
+        )[:8]
     context["help"] = helprequest_panel(user)
     return render(request, "core/dashboard.html", context)
 

@@ -100,7 +100,7 @@ class HelpRequestForm(forms.Form):
     )
     deadline = forms.DateField(
         label=_("Deadline"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter a date, such as 2026-12-31.")},
     )
     region = forms.ChoiceField(label=_("Region"), choices=REQUEST_REGIONS, required=False)
@@ -170,6 +170,7 @@ class MergeForm(forms.Form):
     into = forms.ModelChoiceField(
         label=_("Merge into request"),
         queryset=HelpRequest.objects.none(),
+        empty_label=_("Choose a request"),
         error_messages={"invalid_choice": _("Choose a request that is still open.")},
     )
     note = forms.CharField(
@@ -194,7 +195,9 @@ class MergeForm(forms.Form):
 
 class HoursForm(forms.Form):
     worked_on = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     hours = forms.CharField(label=_("Hours"), max_length=8, help_text=_("Such as 2.5"))
     note = forms.CharField(label=_("What was done"), max_length=300, required=False)
@@ -227,6 +230,7 @@ class FeedbackForm(forms.Form):
 class ConflictForm(forms.Form):
     public_party = forms.ModelChoiceField(
         label=_("Public party"),
+        empty_label=_("Choose a public party"),
         queryset=Organisation.objects.filter(status=MemberStatus.APPROVED).exclude(
             kind__in=MEMBER_KINDS
         ),
