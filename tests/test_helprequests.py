@@ -941,3 +941,26 @@ def test_the_request_checks_command_prints_its_counts(personas):
     out = StringIO()
     call_command("request_checks", stdout=out)
     assert "asked whether still needed: 0" in out.getvalue()
+
+
+def test_the_list_filters_on_urgency_and_shows_when_each_was_submitted(personas, client_for):
+    critical = make_request(personas, title="Kritiek verzoek", urgency=Urgency.CRITICAL)
+    make_request(personas, title="Rustig verzoek", urgency=Urgency.LOW)
+    client = client_for("coordinator")
+    page = plain(client.get("/requests/", {"urgency": Urgency.CRITICAL}))
+    assert "Kritiek verzoek" in page
+    assert "Rustig verzoek" not in page
+    assert f"{critical.created_at:%-d} " in page  # the submitted column
+    # Nonsense is ignored, not an error.
+    page = plain(client.get("/requests/", {"urgency": "heel erg"}))
+    assert "Kritiek verzoek" in page and "Rustig verzoek" in page
+
+
+def test_a_coordinator_sees_who_submitted_and_how_to_reach_them(personas, client_for):
+    request = make_request(personas)
+    page = plain(client_for("coordinator").get(f"/requests/{request.pk}/"))
+    assert f"Submitted by {personas.requester.display_name}: {personas.requester.email}" in page
+    # The requester's colleagues and members never see the coordination part.
+    assert personas.requester.email not in plain(
+        client_for("requester").get(request.get_absolute_url())
+    )

@@ -31,6 +31,7 @@ from ttc.helprequests.models import (
     Proposal,
     ProposalStatus,
     RequestStatus,
+    Urgency,
 )
 
 
@@ -47,11 +48,14 @@ def _get_request_for_user(request: HtmxHttpRequest, pk: int) -> HelpRequest:
 def helprequest_list(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200]
     status = request.GET.get("status", "")
+    urgency = request.GET.get("urgency", "")
     requests = access.visible_to(
         HelpRequest.objects.select_related("organisation"), request.user
     ).search(query)
     if status in RequestStatus.values:
         requests = requests.filter(status=status)
+    if urgency.isdigit() and int(urgency) in Urgency.values:
+        requests = requests.filter(urgency=int(urgency))
     page = paginate(request, requests)
     access.record_views(request.user, page.object_list, surface="list")
     may_ask = request.user.is_authenticated and (
@@ -62,6 +66,8 @@ def helprequest_list(request: HtmxHttpRequest) -> HttpResponse:
         "query": query,
         "status": status,
         "statuses": RequestStatus.choices,
+        "urgency": int(urgency) if urgency.isdigit() else None,
+        "urgencies": Urgency.choices,
         "may_ask": may_ask,
     }
     template = "helprequests/list.html"
