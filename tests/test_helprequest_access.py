@@ -13,6 +13,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
@@ -501,3 +502,59 @@ def test_a_candidates_proposal_list_is_audited(personas, client_for, market):
     after = AuditEvent.objects.filter(actor=personas.member_admin, action="view")
     assert after.count() == before + 1
     assert after.order_by("-pk").first().data == {"surface": "proposals"}
+
+
+# Notifications over a whole lifecycle, for every label ------------------------------------
+
+# Written out by hand from DESIGN.md §5 and the request's recipients: RED names the
+# submitter and the person who accepted; AMBER+STRICT and AMBER the hospital and the
+# member company (which declares only the hospital as a client); GREEN and CLEAR
+# every vetted person. Coordinators oversee.
+MAY_SEE = {
+    TLP.RED: {"coordinator", "requester", "member_admin"},
+    TLP.AMBER_STRICT: {"coordinator", "requester", "member_admin", "expert"},
+    TLP.AMBER: {"coordinator", "requester", "member_admin", "expert"},
+    TLP.GREEN: {"coordinator", "requester", "member_admin", "expert", "umbrella", "outsider"},
+    TLP.CLEAR: {"coordinator", "requester", "member_admin", "expert", "umbrella", "outsider"},
+}
+PEOPLE = ("coordinator", "member_admin", "expert", "requester", "umbrella", "outsider")
+
+
+@pytest.mark.parametrize("label", list(TLP), ids=lambda label: label.label)
+def test_a_lifecycles_notifications_reach_only_who_may_see(personas, market, label):
+    """From submission to feedback, every notification and e-mail about the request
+    goes to someone the label lets see it, and confidential e-mail carries no content."""
+    mail.outbox.clear()
+    request = secret_request(personas, tlp=label)
+    services.helprequest_ask(request=request, actor=personas.coordinator, question="Welke?")
+    services.helprequest_answer(request=request, actor=personas.requester, answer="Alle")
+    services.helprequest_accept(request=request, actor=personas.coordinator)
+    engagement = engage(personas, request)
+    engagements.engagement_message(
+        engagement=engagement, author=personas.requester, body=f"{SECRET} (bericht)"
+    )
+    engagements.engagement_message(
+        engagement=engagement, author=personas.member_admin, body="Ontvangen"
+    )
+    engagements.engagement_deliver(engagement=engagement, actor=personas.member_admin)
+    engagements.engagement_close(
+        engagement=engagement, actor=personas.requester, helped=True, rating=5
+    )
+
+    about_it = {request.get_absolute_url(), engagement.get_absolute_url()}
+    notified = {
+        name
+        for name in PEOPLE
+        if Notification.objects.filter(recipient=personas.get(name), url__in=about_it).exists()
+    }
+    assert notified <= MAY_SEE[label], notified - MAY_SEE[label]
+    assert {"coordinator", "requester", "member_admin"} <= notified
+    allowed = {personas.get(name).email for name in MAY_SEE[label]}
+    for message in mail.outbox:
+        assert len(message.to) == 1, "one message per person"
+        if TITLE in message.subject or TITLE in message.body:
+            assert message.to[0] in allowed, message.subject
+        # Whatever the label, a request's content never travels by e-mail.
+        assert SECRET not in message.body
+    mailed = {address for message in mail.outbox for address in message.to}
+    assert not mailed & {personas.outsider.email, personas.umbrella.email}

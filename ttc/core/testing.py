@@ -127,8 +127,9 @@ class LabelledSurfaces:
     search_url: Callable[[Any], str]
     api_list_url: str
     api_detail_url: Callable[[Any], str]
-    #: Whether creating it notifies everyone the label reaches.
-    notifies_audience: bool = True
+    #: Whether creating it notifies everyone the label reaches. Content that tells
+    #: only the people involved (a help request) tests its notifications itself.
+    broadcasts: bool = True
     #: Surfaces that show only a selection of what a person may see (such as a
     #: dashboard with their own organisation's items): there the leak test checks
     #: that nothing forbidden appears, not that everything allowed does.

@@ -235,9 +235,6 @@ class HelpRequest(Labelled):
         """The requesting side: the organisation and the umbrella that submitted."""
         return {pk for pk in (self.organisation_id, self.submitted_via_id) if pk}
 
-    def days_waiting(self, now: Any = None) -> int:
-        return ((now or timezone.now()) - self.created_at).days
-
     @property
     def urgency_meaning(self) -> str:
         return str(URGENCY_MEANING[Urgency(self.urgency)])

@@ -44,6 +44,7 @@ from ttc.members.models import (
     OrganisationKind,
     Skill,
 )
+from ttc.members.vetting import coordinators
 
 if TYPE_CHECKING:
     from ttc.accounts.models import User
@@ -249,12 +250,6 @@ def helprequest_submit(
     return request
 
 
-def _coordinators() -> QuerySet[User]:
-    from ttc.accounts.models import User
-
-    return User.objects.filter(is_coordinator=True, is_active=True)
-
-
 def requester_people(request: HelpRequest) -> QuerySet[User]:
     """The requesting side that the label lets see the request."""
     return (
@@ -281,7 +276,7 @@ def _tell(request: HelpRequest, people: Iterable[User], *, title: str, body: str
 
 
 def _tell_coordinators(request: HelpRequest, *, title: str, body: str) -> None:
-    _tell(request, _coordinators(), title=title, body=body)
+    _tell(request, coordinators(), title=title, body=body)
 
 
 def tell_requester(request: HelpRequest, *, title: str, body: str) -> None:
@@ -548,13 +543,6 @@ def helprequest_still_needed(*, request: HelpRequest, actor: User) -> HelpReques
         summary=f"Still needed: #{request.pk}",
     )
     return request
-
-
-def touch(request: HelpRequest) -> None:
-    """Record activity on a request: the stale clock restarts."""
-    HelpRequest.objects.filter(pk=request.pk).update(
-        last_activity_at=timezone.now(), stale_asked_at=None
-    )
 
 
 @dataclass(frozen=True)

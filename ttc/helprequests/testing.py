@@ -159,9 +159,10 @@ register_labelled(
         search_url=lambda obj: reverse("helprequest_list") + "?" + urlencode({"q": "probe"}),
         api_list_url="/api/v1/requests",
         api_detail_url=lambda obj: f"/api/v1/requests/{obj.pk}",
-        # A new request tells the coordinators only; who hears of it later is
-        # tested in tests/test_helprequest_access.py.
-        notifies_audience=False,
+        # A request tells the people involved, never its whole audience: see
+        # test_a_lifecycles_notifications_reach_only_who_may_see in
+        # tests/test_helprequest_access.py.
+        broadcasts=False,
         # The dashboard lists the person's own organisation's requests only.
         partial_surfaces=("home",),
     )
