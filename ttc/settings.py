@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "ttc.members",
     "ttc.announcements",
     "ttc.helprequests",
+    "ttc.documents",
+    "ttc.knowledge",
     "ttc.api",
     "ttc.demo",
 ]
