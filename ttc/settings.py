@@ -332,6 +332,10 @@ TTC_API_RATE_PERSON = env_rate("TTC_API_RATE_PERSON", "600/m")
 # django-ninja identifies anonymous callers by address: trust one proxy hop of
 # X-Forwarded-For only behind a proxy that sets it, or anyone could pick theirs.
 NINJA_NUM_PROXIES = 1 if TTC_BEHIND_PROXY else 0
+# Proposals to working documents: per address for visitors without an account
+# (who also confirm their e-mail address), and per person when signed in.
+TTC_PROPOSAL_RATE_VISITOR = env_rate("TTC_PROPOSAL_RATE_VISITOR", "5/h")
+TTC_PROPOSAL_RATE_PERSON = env_rate("TTC_PROPOSAL_RATE_PERSON", "60/h")
 TTC_API_TOKEN_PREFIX = "ttc_"  # noqa: S105 - a prefix, not a secret
 
 LOGGING = {

@@ -26,9 +26,11 @@ urlpatterns = [
     path("", include("ttc.members.conduct_urls")),
     path("", include("ttc.members.expert_urls")),
     path("announcements/", include("ttc.announcements.urls")),
+    path("knowledge/", include("ttc.knowledge.urls")),
     # Help requests, triage and matching, proposals, engagements.
     path("", include("ttc.helprequests.urls")),
     path("statistics/", include("ttc.helprequests.stats_urls")),
+    path("documents/", include("ttc.documents.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found_view),
 ]

@@ -18,7 +18,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {
             "nav_items": [
                 (_("Home"), reverse("home")),
+                (_("Documents"), reverse("document_list")),
                 (_("Members"), reverse("directory")),
+                (_("Knowledge base"), reverse("article_list")),
                 (_("Join"), reverse("apply")),
             ],
             "unread_count": 0,
@@ -26,7 +28,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [
         (_("Dashboard"), reverse("dashboard")),
         (_("Announcements"), reverse("announcement_list")),
+        (_("Documents"), reverse("document_list")),
         (_("Members"), reverse("directory")),
+        (_("Knowledge base"), reverse("article_list")),
     ]
     if user.role == Role.VISITOR:
         items.append((_("Join"), reverse("apply")))
@@ -37,6 +41,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((_("Requests for you"), reverse("proposal_list")))
     if user.is_coordinator:
         items.append((_("Triage"), reverse("triage_queue")))
+        items.append((_("Review articles"), reverse("article_review_queue")))
         items.append((_("Vetting"), reverse("review_queue")))
         items.append((_("Breach reports"), reverse("breach_list")))
         items.append((_("Audit log"), reverse("audit_log")))

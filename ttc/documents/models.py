@@ -245,7 +245,7 @@ class Proposal(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("proposal_detail", args=[self.pk])
+        return reverse("document_proposal", args=[self.pk])
 
     @property
     def is_new_section(self) -> bool:
