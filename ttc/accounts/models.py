@@ -78,6 +78,20 @@ class User(AbstractBaseUser, PermissionsMixin):
             return str(_("Deleted account"))
         return self.full_name or self.email
 
+    @property
+    def public_name(self) -> str:
+        """The name shown to others where content may be public: never the
+        e-mail address, which stays private."""
+        if self.deleted_at:
+            return str(_("Deleted account"))
+        return self.full_name or str(_("A member"))
+
+    @property
+    def credit(self) -> str:
+        """The name to credit a contribution with; empty (shown as anonymous)
+        when the person gave no name."""
+        return "" if self.deleted_at else self.full_name
+
     @cached_property
     def _memberships(self) -> list[tuple[int, str, str, bool]]:
         """(organisation id, role, organisation kind, vetted) for each membership:

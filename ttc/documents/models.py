@@ -180,14 +180,14 @@ class ProposalStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class ProposalQuerySet(models.QuerySet["Proposal"]):
-    def pending(self) -> ProposalQuerySet:
+class DocumentProposalQuerySet(models.QuerySet["Proposal"]):
+    def pending(self) -> DocumentProposalQuerySet:
         return self.filter(status=ProposalStatus.PENDING)
 
-    def moderated_by(self, user: Any) -> ProposalQuerySet:
+    def moderated_by(self, user: Any) -> DocumentProposalQuerySet:
         return self.filter(document__in=Document.objects.editable_by(user))
 
-    def by_contributor(self, user: Any) -> ProposalQuerySet:
+    def by_contributor(self, user: Any) -> DocumentProposalQuerySet:
         """A person's own proposals, on documents they may still read."""
         if not user.is_authenticated:
             return self.none()
@@ -233,7 +233,7 @@ class Proposal(models.Model):
         _("note to the contributor"), max_length=REASON_MAX, blank=True
     )
 
-    objects = ProposalQuerySet.as_manager()
+    objects = DocumentProposalQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -265,7 +265,7 @@ class Proposal(models.Model):
         if self.anonymous:
             return ""
         if self.contributor is not None:
-            return self.contributor.display_name
+            return self.contributor.credit
         return self.name
 
     def reason_html(self) -> str:

@@ -94,7 +94,7 @@ def _page(
     if is_editor and proposal.status == ProposalStatus.PENDING:
         preview = services.proposal_preview(proposal)
         if accept_form is None:
-            initial = {"title": proposal.title, "body": proposal.body, "based_on": None}
+            initial: dict[str, object] = {"title": proposal.title, "body": proposal.body}
             if proposal.section is not None and preview.head is not None:
                 body = preview.body if preview.clean else preview.text_to_resolve()
                 initial = {

@@ -185,7 +185,7 @@ def document_create(
             body=body,
             kind=RevisionKind.CREATED,
             author=author,
-            credit=author.display_name,
+            credit=author.credit,
             editor=author,
         )
     audit.record(
@@ -297,7 +297,7 @@ def proposal_submit(
         title=title,
         body=body,
         reason=reason,
-        contributor=None if visitor else person,
+        contributor=None if visitor else contributor,
         email=email,
         name=name,
         anonymous=anonymous,
@@ -381,7 +381,9 @@ def proposal_confirm(*, token: str) -> Proposal:
 def _tell_editors(proposal: Proposal) -> None:
     document = proposal.document
     notify(
-        recipients=editors_of(document),
+        recipients=[
+            person for person in editors_of(document) if person.pk != proposal.contributor_id
+        ],
         title=_("New proposal for %(document)s") % {"document": document.title},
         url=reverse("document_proposal", args=[proposal.pk]),
         tlp=document.tlp,
@@ -505,14 +507,12 @@ def proposal_accept(
         )
         new_title, new_body = title or proposal.title, body or proposal.body
     else:
-        section = Section.objects.select_for_update().get(pk=proposal.section_id)
+        section = Section.objects.select_for_update().get(pk=proposal.section.pk)
         preview = proposal_preview(proposal, body=body, title=title, based_on=based_on)
+        assert preview.head is not None  # an existing section always has a head
         if not preview.clean:
             raise MergeConflict(
-                proposal=proposal,
-                head=preview.head,
-                result=preview.result,
-                title=preview.title,  # type: ignore[arg-type]
+                proposal=proposal, head=preview.head, result=preview.result, title=preview.title
             )
         new_title, new_body = preview.title, preview.body
         if preview.moved_on:
@@ -626,7 +626,7 @@ def section_revert(
         body=old.body,
         kind=RevisionKind.REVERTED,
         author=editor,
-        credit=editor.display_name,
+        credit=editor.credit,
         editor=editor,
         note=_limited(note, field="note", limit=REASON_MAX),
         reverted_to=number,

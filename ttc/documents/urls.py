@@ -5,6 +5,8 @@ from django.urls import include, path
 from ttc.documents import moderation_views, views
 
 urlpatterns = [
+    path("", include("ttc.documents.history_urls")),
+    path("", include("ttc.documents.export_urls")),
     path("", views.document_list, name="document_list"),
     path("new/", views.document_new, name="document_new"),
     path("proposals/", moderation_views.proposal_list, name="document_proposal_queue"),

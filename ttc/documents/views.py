@@ -47,10 +47,11 @@ def add_errors(form: Any, error: ValidationError) -> None:
 
 
 def document_list(request: HtmxHttpRequest) -> HttpResponse:
-    documents = access.visible_to(Document.objects.all(), request.user).annotate(
-        section_count=Count("sections", distinct=True)
+    documents = list(
+        access.visible_to(Document.objects.all(), request.user).annotate(
+            section_count=Count("sections", distinct=True)
+        )
     )
-    documents = list(documents)
     access.record_views(request.user, documents, surface="list")
     pending = 0
     if request.user.is_authenticated:

@@ -6,6 +6,7 @@ template), so no markup or inline style comes from here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import zip_longest
@@ -31,7 +32,7 @@ class Row:
     changed: bool
 
 
-def _opcodes(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+def _opcodes(old: list[str], new: list[str]) -> Sequence[tuple[str, int, int, int, int]]:
     # autojunk would treat common words in long texts as noise and give odd diffs.
     return SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
 

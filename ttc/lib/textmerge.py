@@ -89,7 +89,8 @@ def _regions(base: list[str], ours: list[str], theirs: list[str]) -> list[str | 
         elif kind == "b":
             parts.append("".join(theirs[region[1] : region[2]]))
         else:
-            _, base_start, base_end, ours_start, ours_end, theirs_start, theirs_end = region
+            # A conflict region: ("conflict", base_start, base_end, ours_start, ...).
+            base_start, base_end, ours_start, ours_end, theirs_start, theirs_end = region[1:7]  # type: ignore[misc]
             parts.append(
                 Conflict(
                     base="".join(base[base_start:base_end]),
