@@ -457,6 +457,15 @@ class TestDocumentsAdmin:
         ]
         assert document.version == 2
 
+    @pytest.mark.parametrize("slug", ["new", "proposals"])
+    def test_addresses_of_pages_are_refused(self, client_for, slug):
+        response = client_for("coordinator").post(
+            reverse("document_new"),
+            {"title": "Nieuw", "slug": slug, "text": "## Een\n\nTekst.", "tlp": TLP.CLEAR},
+        )
+        assert response.status_code == 400
+        assert not Document.objects.filter(slug=slug).exists()
+
     def test_others_cannot_start_documents(self, client_for):
         assert client_for("member_admin").get(reverse("document_new")).status_code == 403
 

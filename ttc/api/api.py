@@ -12,15 +12,19 @@ from ninja.errors import ValidationError as SchemaValidationError
 
 from ttc.api.announcements import router as announcements_router
 from ttc.api.auth import auth
+from ttc.api.documents import proposals_router as document_proposals_router
+from ttc.api.documents import router as documents_router
 from ttc.api.helprequests import (
     conflicts_router,
     engagements_router,
     proposals_router,
     requests_router,
 )
+from ttc.api.knowledge import router as knowledge_router
 from ttc.api.me import router as me_router
 from ttc.api.membership import router as membership_router
 from ttc.api.organisations import router as organisations_router
+from ttc.api.search import router as search_router
 from ttc.api.statistics import router as statistics_router
 from ttc.api.throttling import AnonymousThrottle, PersonThrottle
 
@@ -48,6 +52,10 @@ api.add_router("/requests", requests_router)
 api.add_router("/proposals", proposals_router)
 api.add_router("/engagements", engagements_router)
 api.add_router("/conflicts", conflicts_router)
+api.add_router("/articles", knowledge_router)
+api.add_router("/search", search_router)
+api.add_router("/documents", documents_router)
+api.add_router("/document-proposals", document_proposals_router)
 
 
 def _problem(request: HttpRequest, detail: object, status: int) -> HttpResponse:

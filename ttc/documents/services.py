@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from ttc.accounts.models import User
     from ttc.members.models import Organisation
 
+#: Web addresses that are pages of their own under /documents/.
+RESERVED_SLUGS = frozenset({"new", "proposals", "confirm", "comments"})
 CONFIRM_SALT = "ttc.documents.proposal-confirm"
 CONFIRM_MAX_AGE = 2 * 24 * 3600
 
@@ -169,6 +171,8 @@ def document_create(
     validate_recipients(tlp, people=len(people), organisations=len(organisations))
     access.check_named_people(people)
     slug = slugify(slug or title)[:80] or "document"
+    if slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": _("This web address is taken by a page; choose another.")})
     if Document.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": _("Another document already has this web address.")})
     document = Document.objects.create(
@@ -397,7 +401,7 @@ def _tell_editors(proposal: Proposal) -> None:
 
 def _may_moderate(document: Document, editor: User) -> None:
     if not document.is_editor(editor):
-        raise PermissionDenied(_("Only this document's editors decide on proposals."))
+        raise PermissionDenied(_("Only this document's editors may do this."))
 
 
 def _open_proposal(proposal: Proposal) -> Proposal:
@@ -461,11 +465,12 @@ def proposal_preview(
         return Preview(None, theirs_title, textmerge.MergeResult((theirs_body,)))
     section = proposal.section
     head = section.revisions.get(number=section.number)
-    base = (
-        section.revisions.get(number=based_on)
-        if based_on is not None
-        else proposal.base_revision or head
-    )
+    if based_on is not None:
+        base = section.revisions.filter(number=based_on).first()
+        if base is None:
+            raise ValidationError(_("That version of the section does not exist."))
+    else:
+        base = proposal.base_revision or head
     return Preview(
         head,
         _merged_title(base.title, head.title, theirs_title) or "",

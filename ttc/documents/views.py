@@ -281,4 +281,4 @@ def document_editors(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
 
 def may_moderate(request: HtmxHttpRequest, document: Document) -> None:
     if not document.is_editor(request.user):
-        raise PermissionDenied(_("Only this document's editors decide on proposals."))
+        raise PermissionDenied(_("Only this document's editors may do this."))
