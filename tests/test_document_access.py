@@ -68,8 +68,8 @@ def test_a_proposal_reaches_its_contributor_and_editors_only(personas, client_fo
         client = client_for(persona)
         detail = client.get(proposal.get_absolute_url(), follow=True).content.decode()
         queue = client.get(reverse("document_proposal_queue"), follow=True).content.decode()
-        api = client.get("/api/v1/proposals").content.decode()
-        api_queue = client.get("/api/v1/proposals?queue=1").content.decode()
+        api = client.get("/api/v1/document-proposals").content.decode()
+        api_queue = client.get("/api/v1/document-proposals?queue=1").content.decode()
         seen = any("Leak probe proposal" in page for page in (detail, queue, api, api_queue))
         assert seen == (persona in allowed), persona
         thread = client.get(section.get_absolute_url(), follow=True).content.decode()
