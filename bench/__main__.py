@@ -2,6 +2,7 @@
 
 Each benchmark builds its own data in a fresh test database (SQLite, or
 PostgreSQL when DATABASE_URL is set) and measures its baseline in the same run.
+Name benchmarks to run only those: `python -m bench merge ranking`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def main() -> int:
     results = []
     try:
         for module in pkgutil.iter_modules(bench.__path__):
-            if module.name.startswith("bench_"):
+            chosen = not sys.argv[1:] or module.name.removeprefix("bench_") in sys.argv[1:]
+            if module.name.startswith("bench_") and chosen:
                 result = importlib.import_module(f"bench.{module.name}").run()
                 (out / f"{result['name']}.json").write_text(json.dumps(result, indent=2))
                 results.append(result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 from django.db import connections
@@ -45,3 +46,39 @@ def browser_context(live_server):
         browser.close()
         # The ORM calls made while Playwright ran used their own connection.
         connections.close_all()
+
+
+def current_code(user) -> str:
+    """The code the person's authenticator app shows now."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+    from allauth.mfa.utils import decrypt
+
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    secret = decrypt(authenticator.data["secret"])
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+@pytest.fixture
+def signed_in(browser_context, live_server):
+    """A page in a person's own browser, signed in with password and TOTP code.
+
+    The log-in pages are Dutch (the browser's locale); once signed in, the
+    person's preferred language takes over."""
+    from ttc.core.testing import PASSWORD
+
+    def open_for(user):
+        context = browser_context.browser.new_context(locale="nl-NL", base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.goto("/accounts/login/")
+        page.get_by_label("E-mail").fill(user.email)
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        page.locator("main").get_by_role("button", name="Aanmelden").click()
+        page.wait_for_url("**/accounts/2fa/authenticate/")
+        page.get_by_label("Code").fill(current_code(user))
+        page.locator("main").get_by_role("button", name="Aanmelden").click()
+        page.wait_for_url("**/dashboard/")
+        return page
+
+    return open_for

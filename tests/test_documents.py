@@ -494,3 +494,26 @@ class TestDocumentsAdmin:
         assert not mail.outbox
         queue = client_for("coordinator").get(reverse("document_proposal_queue"))
         assert Proposal.objects.get().title in queue.content.decode()
+
+
+class TestTitleConflict:
+    def test_both_renaming_the_section_asks_the_editor_to_choose(
+        self, document, personas, client_for
+    ):
+        section = first_section(document)
+        for persona, title in (("expert", "Op het werk"), ("outsider", "Op kantoor")):
+            client_for(persona).post(
+                reverse("section_propose", args=[document.slug, section.pk]),
+                {"title": title, "body": BODY, "base_number": 1},
+            )
+        first, second = Proposal.objects.order_by("pk")
+        services.proposal_accept(proposal=first, editor=personas.coordinator)
+        page = client_for("coordinator").get(second.get_absolute_url()).content.decode()
+        assert "The title was changed in both." in page
+        assert "Op het werk" in page and "Op kantoor" in page
+        assert "Someone else changed the same words" not in page
+        response = client_for("coordinator").post(
+            reverse("document_proposal_accept", args=[second.pk]), {"mode": "as-is"}
+        )
+        assert response.status_code == 409
+        assert first_section(document).title == "Op het werk"

@@ -6,18 +6,13 @@ member company never sees the request."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-from allauth.mfa.utils import decrypt
 from django.utils import timezone
 
 from ttc.accounts.models import User
-from ttc.core.testing import PASSWORD
 from ttc.helprequests.models import Engagement, HelpRequest, RequestStatus
 from ttc.helprequests.testing import make_market
 
@@ -34,32 +29,6 @@ WORK_DONE = "Werkstations geïsoleerd, back-up teruggezet"
 COMMENT = "Snel en duidelijk geholpen, dank!"
 
 
-def current_code(user: User) -> str:
-    """The code the person's authenticator app shows now."""
-    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    secret = decrypt(authenticator.data["secret"])
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-
-
-def signed_in_page(browser_context, live_server, user: User):
-    """A page in this person's own browser, signed in with password and TOTP code.
-
-    The log-in pages are Dutch (the browser's locale); once signed in, the
-    person's preferred language (English) takes over."""
-    context = browser_context.browser.new_context(locale="nl-NL", base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.get_by_label("E-mail").fill(user.email)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.locator("main").get_by_role("button", name="Aanmelden").click()
-    page.wait_for_url("**/accounts/2fa/authenticate/")
-    page.get_by_label("Code").fill(current_code(user))
-    page.locator("main").get_by_role("button", name="Aanmelden").click()
-    page.wait_for_url("**/dashboard/")
-    return page
-
-
 def menu_link(page, name: str):
     return page.get_by_role("navigation", name="Main menu").get_by_role("link", name=name)
 
@@ -69,14 +38,14 @@ def progress_steps(page) -> list[str]:
     return [text.strip() for text in stands.get_by_role("listitem").all_inner_texts()]
 
 
-def test_a_hospital_asks_is_helped_and_closes_with_feedback(browser_context, live_server, personas):
+def test_a_hospital_asks_is_helped_and_closes_with_feedback(signed_in, live_server, personas):
     make_market(personas)  # the member company offers the skill and has free hours
     User.objects.update(preferred_language="en")
     company = personas.member_company.name
     deadline = timezone.localdate() + timedelta(days=10)
 
-    requester = signed_in_page(browser_context, live_server, personas.requester)
-    outsider = signed_in_page(browser_context, live_server, personas.outsider)
+    requester = signed_in(personas.requester)
+    outsider = signed_in(personas.outsider)
 
     # 1. The hospital's requester asks for help.
     requester.goto("/requests/new/")
@@ -120,7 +89,7 @@ def test_a_hospital_asks_is_helped_and_closes_with_feedback(browser_context, liv
     assert outsider.goto(request_url).status == 404
 
     # 2. A coordinator accepts it in triage and proposes the member company.
-    coordinator = signed_in_page(browser_context, live_server, personas.coordinator)
+    coordinator = signed_in(personas.coordinator)
     assert coordinator.get_by_role("link", name="1 waiting for triage").is_visible()
     menu_link(coordinator, "Triage").click()
     coordinator.wait_for_url("**/requests/triage/")
@@ -153,7 +122,7 @@ def test_a_hospital_asks_is_helped_and_closes_with_feedback(browser_context, liv
     assert outsider.goto(request_url).status == 404
 
     # 3. The member company's admin sees only the outline, accepts, works and delivers.
-    member = signed_in_page(browser_context, live_server, personas.member_admin)
+    member = signed_in(personas.member_admin)
     assert member.get_by_role("link", name=f"Asked: {TITLE}").is_visible()
     menu_link(member, "Requests for you").click()
     member.wait_for_url("**/proposals/")

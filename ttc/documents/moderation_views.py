@@ -103,7 +103,11 @@ def _page(
                     "based_on": preview.head.number,
                 }
             accept_form = AcceptForm(initial=initial)
+        head = conflict.head if conflict else preview.head
+        title_clash = (conflict.title if conflict else preview.title) == ""
         context.update(
+            title_clash=title_clash and head is not None,
+            head_title=head.title if head else "",
             preview=preview,
             accept_form=accept_form,
             decline_form=decline_form or DeclineForm(),

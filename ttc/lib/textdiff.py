@@ -85,7 +85,7 @@ def changed(old: str, new: str) -> tuple[int, int]:
     """Words added and removed: a short summary of a change."""
     added = removed = 0
     for piece in inline(old, new):
-        count = sum(1 for token in words(piece.text) if not token.isspace())
+        count = sum(1 for token in words(piece.text) if token[0].isalnum() or token[0] == "_")
         if piece.op == "insert":
             added += count
         elif piece.op == "delete":

@@ -22,6 +22,7 @@ from ttc.accounts.models import User
 from ttc.announcements.services import announcement_publish
 from ttc.core import audit
 from ttc.core.tlp import TLP
+from ttc.demo import documents
 from ttc.demo.helprequests import MIN_REQUESTS, REQUESTS_PER_COMPANY, RequestSeeder, summary
 from ttc.members import breaches, experts, vetting
 from ttc.members.compliance import Issue
@@ -198,7 +199,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Demo data loaded in {time.perf_counter() - started:.1f} s.")
             )
-        for line in summary():
+        for line in summary() + documents.summary():
             self.stdout.write(line)
         self.stdout.write(f"\nDemo log-ins (password for each: {DEMO_PASSWORD}):")
         for _, email, description in PERSONAS:
@@ -254,6 +255,7 @@ class Seeder:
             conflicts=self.conflicts(member_companies, public),
             count=requests,
         ).run()
+        documents.DocumentSeeder(personas=people, coordinators=self.core_team).run()
         audit.record(
             actor=None,
             action="demo.seed",
