@@ -148,7 +148,7 @@ class OutboxEmail(models.Model):
 class Labelled(models.Model):
     """Shared content with a TLP label and its named recipients.
 
-    Subclasses register with `ttc.core.access.register` so that the leak test
+    Subclasses register with `ttc.core.testing.register_labelled` so that the leak test
     walks them on every surface.
     """
 
