@@ -517,3 +517,10 @@ class TestTitleConflict:
         )
         assert response.status_code == 409
         assert first_section(document).title == "Op het werk"
+
+
+def test_the_dashboard_shows_editors_what_waits(document, personas, client_for):
+    member_proposes(client_for("expert"), document, BODY + "\nWacht op een editor.\n")
+    page = client_for("coordinator").get(reverse("dashboard")).content.decode()
+    assert "1 proposal to a document waits for you" in page
+    assert "waits for you" not in client_for("outsider").get(reverse("dashboard")).content.decode()

@@ -18,7 +18,9 @@ from ttc.core.decorators import coordinator_required
 from ttc.core.http import AuthenticatedHttpRequest
 from ttc.core.models import AuditEvent, Notification, OutboxEmail
 from ttc.core.pagination import paginate
+from ttc.documents.models import Proposal as DocumentProposal
 from ttc.helprequests.views import dashboard_panel as helprequest_panel
+from ttc.knowledge.services import review_queue
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -46,6 +48,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             action__startswith="view"
         )[:8]
     context["help"] = helprequest_panel(user)
+    context["proposals_waiting"] = DocumentProposal.objects.moderated_by(user).pending().count()
+    if user.is_coordinator:
+        context["articles_waiting"] = review_queue().count()
     return render(request, "core/dashboard.html", context)
 
 
