@@ -234,13 +234,18 @@ def test_a_document_without_text_has_an_empty_history(personas, client_en):
 # --- comparing -------------------------------------------------------------------------
 
 
+def shown(html: str) -> str:
+    """The page with the screen-reader words inlined, as a screen reader reads it."""
+    return re.sub(r'<span class="ttc-visually-hidden">([^<]*)</span>', r"\1", html)
+
+
 def test_compare_defaults_to_the_previous_and_latest_revision_side_by_side(document, client_en):
     shops = document.sections.get(title="Winkels")
     page = client_en("anonymous").get(reverse("section_compare", args=[document.slug, shops.pk]))
     assert page.status_code == 200
     html = page.content.decode()
     assert "ttc-diff--side" in html
-    assert '<ins class="ttc-ins"> en bij de ingang</ins>' in html
+    assert '<ins class="ttc-ins">[added:  en bij de ingang]</ins>' in shown(html)
     assert "<del" not in html.split('id="comparison"', 1)[1]
     assert "From 2 to 3: words added: 4, removed: 0." in html
 
@@ -250,8 +255,8 @@ def test_compare_any_two_revisions_side_by_side_and_inline(document, client_en):
     url = reverse("section_compare", args=[document.slug, shops.pk])
     client = client_en("anonymous")
     side = client.get(url, {"from": 3, "to": 1}).content.decode()
-    assert '<del class="ttc-del"> anderhalve meter</del>' in side
-    assert '<del class="ttc-del"> en bij de ingang</del>' in side
+    assert '<del class="ttc-del">[removed:  anderhalve meter]</del>' in shown(side)
+    assert '<del class="ttc-del">[removed:  en bij de ingang]</del>' in shown(side)
     assert "<ins" not in side.split('id="comparison"', 1)[1]
     inline = client.get(url, {"from": 1, "to": 3, "view": "inline"}).content.decode()
     assert "ttc-diff--inline" in inline
@@ -311,7 +316,7 @@ def test_compare_two_versions_of_the_whole_document(document, client_en):
     assert "anderhalve meter" in html and "kleine" in html
     assert html.count('class="ttc-ins"') >= 3
     default = client.get(url).content.decode()
-    assert '<ins class="ttc-ins">kleine </ins>' in default  # version 4 against 5
+    assert '<ins class="ttc-ins">[added: kleine ]</ins>' in shown(default)  # version 4 against 5
     bad = unescape(client.get(url, {"from": "x"}).content.decode())
     assert "“x” is not a version number" in bad
     assert "Version 6 does not exist" in unescape(client.get(url, {"to": 6}).content.decode())

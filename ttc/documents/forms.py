@@ -110,6 +110,9 @@ class ProposalForm(forms.Form):
 
     def __init__(self, *args: Any, visitor: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The browser would cut pasted text at the limit without a word; the
+        # server refuses it with a message and keeps the text instead.
+        self.fields["body"].widget.attrs.pop("maxlength", None)
         if visitor:
             self.fields["name"] = forms.CharField(
                 label=_("Your name (optional)"),

@@ -220,6 +220,8 @@ class Proposal(models.Model):
     email = models.EmailField(_("e-mail address"), blank=True)
     name = models.CharField(_("name"), max_length=200, blank=True)
     anonymous = models.BooleanField(_("list my contribution as anonymous"), default=False)
+    #: The visitor's language, for the e-mails they receive.
+    language = models.CharField(max_length=8, blank=True)
     status = models.CharField(
         max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
     )

@@ -158,10 +158,14 @@ def proposal_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             return redirect(proposal)
         add_errors(form, error)
         return _page(request, proposal, accept_form=form, status=400)
-    messages.success(
-        request,
-        _("Accepted: the section now reads as revision %(number)s.") % {"number": revision.number},
-    )
+    if revision.number == 1:
+        messages.success(request, _("Accepted: the new section is added to the document."))
+    else:
+        messages.success(
+            request,
+            _("Accepted: the section now reads as revision %(number)s.")
+            % {"number": revision.number},
+        )
     return redirect(_next_in_queue(request, proposal) or revision.section.get_absolute_url())
 
 

@@ -20,10 +20,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ttc.core import access, audit
 from ttc.core.notify import notify, notify_people
@@ -304,6 +305,7 @@ def proposal_submit(
         contributor=None if visitor else contributor,
         email=email,
         name=name,
+        language=translation.get_language() or settings.LANGUAGE_CODE if visitor else "",
         anonymous=anonymous,
         status=ProposalStatus.UNCONFIRMED if visitor else ProposalStatus.PENDING,
         confirmed_at=None if visitor else timezone.now(),
@@ -388,7 +390,7 @@ def _tell_editors(proposal: Proposal) -> None:
         recipients=[
             person for person in editors_of(document) if person.pk != proposal.contributor_id
         ],
-        title=_("New proposal for %(document)s") % {"document": document.title},
+        title=f"{document.title}: {proposal.title}",
         url=reverse("document_proposal", args=[proposal.pk]),
         tlp=document.tlp,
         email_subject=lambda: _("New proposal for %(document)s") % {"document": document.title},
@@ -574,41 +576,45 @@ def proposal_decline(*, proposal: Proposal, editor: User, reason: str) -> Propos
     return proposal
 
 
+ACCEPTED_SUBJECT = gettext_lazy("Your proposal was accepted: %(title)s")
+ACCEPTED_MESSAGE = gettext_lazy("Thank you: your proposal is now part of “%(document)s”.")
+DECLINED_SUBJECT = gettext_lazy("Your proposal was not accepted: %(title)s")
+DECLINED_MESSAGE = gettext_lazy(
+    "An editor of “%(document)s” did not accept your proposal. The reason:"
+)
+
+
 def _tell_contributor(proposal: Proposal, *, accepted: bool) -> None:
+    """The decision, in the contributor's own language (not the editor's)."""
     document = proposal.document
-    if accepted:
-        subject = _("Your proposal was accepted: %(title)s")
-        message = _("Thank you: your proposal is now part of “%(document)s”.")
-    else:
-        subject = _("Your proposal was not accepted: %(title)s")
-        message = _("An editor of “%(document)s” did not accept your proposal. The reason:")
-    if proposal.contributor is not None:
-        if not access.rule_allows(proposal.contributor, document):
+    subject, message = (
+        (ACCEPTED_SUBJECT, ACCEPTED_MESSAGE) if accepted else (DECLINED_SUBJECT, DECLINED_MESSAGE)
+    )
+
+    def body(*links: str) -> str:
+        parts = [message % {"document": document.title}, proposal.decision_note, *links]
+        return "\n\n".join(part for part in parts if part)
+
+    contributor = proposal.contributor
+    if contributor is not None:
+        if not access.rule_allows(contributor, document):
             return
+        with translation.override(contributor.preferred_language):
+            title = str(subject % {"title": proposal.title})
         notify_people(
-            recipients=[proposal.contributor],
-            title=subject % {"title": proposal.title},
+            recipients=[contributor],
+            title=title,
             url=proposal.get_absolute_url(),
             email_subject=lambda: subject % {"title": proposal.title},
-            email_body=lambda: "\n\n".join(
-                filter(None, [message % {"document": document.title}, proposal.decision_note])
-            ),
+            email_body=body,
         )
     elif proposal.email and document.is_public:
-        deliver_email.enqueue(
-            to=[proposal.email],
-            subject="[TTC] " + subject % {"title": proposal.title},
-            body="\n\n".join(
-                filter(
-                    None,
-                    [
-                        message % {"document": document.title},
-                        proposal.decision_note,
-                        settings.SITE_URL + document.get_absolute_url(),
-                    ],
-                )
-            ),
-        )
+        with translation.override(proposal.language or settings.LANGUAGE_CODE):
+            deliver_email.enqueue(
+                to=[proposal.email],
+                subject="[TTC] " + subject % {"title": proposal.title},
+                body=body(settings.SITE_URL + document.get_absolute_url()),
+            )
 
 
 @transaction.atomic

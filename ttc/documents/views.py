@@ -77,6 +77,7 @@ def document_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "is_editor": is_editor,
             "pending_count": document.proposals.pending().count() if is_editor else 0,
             "credits": _credits(document),
+            "anonymous_credits": document.revisions.filter(credit="").exists(),
         },
     )
 
