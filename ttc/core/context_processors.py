@@ -21,6 +21,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 (_("Documents"), reverse("document_list")),
                 (_("Members"), reverse("directory")),
                 (_("Knowledge base"), reverse("article_list")),
+                (_("Search"), reverse("search")),
                 (_("Join"), reverse("apply")),
             ],
             "unread_count": 0,
@@ -31,6 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         (_("Documents"), reverse("document_list")),
         (_("Members"), reverse("directory")),
         (_("Knowledge base"), reverse("article_list")),
+        (_("Search"), reverse("search")),
     ]
     if user.role == Role.VISITOR:
         items.append((_("Join"), reverse("apply")))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -37,7 +38,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         access.visible_to(Announcement.objects.select_related("created_by"), user)[:8]
     )
     access.record_views(user, announcements, surface="dashboard")
-    context = {
+    context: dict[str, Any] = {
         "announcements": announcements,
         "notifications": Notification.objects.for_user(user).unread()[:5],
         "organisations": user.organisations(),

@@ -90,7 +90,11 @@ class Document(Labelled):
 
 
 class Section(models.Model):
-    """A chapter of a document; its text is always that of its latest revision."""
+    """A chapter of a document; its text is always that of its latest revision.
+
+    The search index lives beside the table (migration 0002_search). On SQLite
+    a migration that rebuilds this table drops the index's triggers: such a
+    migration must create them again, or search stops following changes."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveIntegerField(_("position"), default=0)

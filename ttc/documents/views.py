@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,7 +23,7 @@ from ttc.documents.forms import CommentForm, DocumentForm, EditorsForm, Proposal
 from ttc.documents.models import Comment, Document, Proposal, Section
 
 
-def get_document_for_user(request: HtmxHttpRequest, slug: str) -> Document:
+def get_document_for_user(request: HttpRequest, slug: str) -> Document:
     document = get_object_or_404(Document, slug=slug)
     if not access.can_view(request.user, document):
         # Not 403: whether an internal document exists is itself confidential.

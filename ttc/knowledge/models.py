@@ -78,6 +78,10 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 
 class Article(Labelled):
+    """The search index lives beside the table (migration 0002_search). On SQLite
+    a migration that rebuilds this table drops the index's triggers: such a
+    migration must create them again, or search stops following changes."""
+
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     summary = models.TextField(_("summary"), max_length=SUMMARY_MAX)
     body = models.TextField(_("text"), max_length=BODY_MAX)

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from merge3 import Merge3
 from patiencediff import PatienceSequenceMatcher
+
+if TYPE_CHECKING:
+    from merge3 import SequenceMatcherProtocol
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 
@@ -84,7 +88,9 @@ def has_conflict_markers(text: str) -> bool:
 
 def _regions(base: list[str], ours: list[str], theirs: list[str]) -> list[str | Conflict]:
     parts: list[str | Conflict] = []
-    merge = Merge3(base, ours, theirs, sequence_matcher=PatienceSequenceMatcher)
+    # The compiled matcher has difflib's interface, which merge3's protocol describes.
+    matcher = cast("type[SequenceMatcherProtocol[str]]", PatienceSequenceMatcher)
+    merge = Merge3(base, ours, theirs, sequence_matcher=matcher)
     for region in merge.merge_regions():
         kind = region[0]
         if kind == "unchanged":
