@@ -44,7 +44,9 @@ READERS = {
 
 
 @pytest.fixture(autouse=True)
-def _english(personas):
+def _english(settings, personas):
+    """The assertions read the English text."""
+    settings.LANGUAGE_CODE = "en"
     User.objects.update(preferred_language="en")
 
 
@@ -461,7 +463,9 @@ def test_the_document_feed_lists_accepted_changes(document, client_en):
     assert newest.find(f"{ATOM}author/{ATOM}email") is None
     assert newest.find(f"{ATOM}updated").text
     summary = newest.find(f"{ATOM}summary").text
-    assert "Words added: 2, removed: 1" in summary
+    with translation.override("nl"):
+        words = gettext("Words added: %(added)s, removed: %(removed)s") % {"added": 2, "removed": 1}
+    assert words in summary
     assert "afstand<ins>, ook</ins> bij de <del>kassa</del><ins>ingang</ins>.</p>" in summary
     ids = [entry.find(f"{ATOM}id").text for entry in entries]
     assert len(set(ids)) == 5 and all(id_.startswith("tag:") for id_ in ids)

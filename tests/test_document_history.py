@@ -255,15 +255,12 @@ def test_compare_any_two_revisions_side_by_side_and_inline(document, client_en):
     url = reverse("section_compare", args=[document.slug, shops.pk])
     client = client_en("anonymous")
     side = client.get(url, {"from": 3, "to": 1}).content.decode()
-    assert '<del class="ttc-del">[removed:  anderhalve meter]</del>' in shown(side)
+    assert '<del class="ttc-del">[removed: anderhalve meter ]</del>' in shown(side)
     assert '<del class="ttc-del">[removed:  en bij de ingang]</del>' in shown(side)
     assert "<ins" not in side.split('id="comparison"', 1)[1]
     inline = client.get(url, {"from": 1, "to": 3, "view": "inline"}).content.decode()
     assert "ttc-diff--inline" in inline
-    assert (
-        '<ins class="ttc-ins"><span class="ttc-visually-hidden">[added: </span> anderhalve meter'
-        in inline
-    )
+    assert '<ins class="ttc-ins">[added: anderhalve meter ]</ins>' in shown(inline)
     # The toggle keeps the chosen revisions and marks the current view.
     assert 'href="?' not in inline
     assert f'href="{url}?from=1&amp;to=3&amp;view=side"' in inline

@@ -7,15 +7,25 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from ttc.accounts.models import User
 from ttc.core.models import AuditEvent, Notification
 from ttc.core.tlp import TLP
 from ttc.documents import services
 from ttc.documents.models import Document, Proposal, ProposalStatus, RevisionKind
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings, personas):
+    """The assertions read the English text."""
+    settings.LANGUAGE_CODE = "en"
+    User.objects.update(preferred_language="en")
+
 
 BODY = "Eerste alinea over afstand houden.\n\nTweede alinea over looproutes.\n"
 
@@ -526,3 +536,76 @@ def test_the_dashboard_shows_editors_what_waits(document, personas, client_for):
     page = client_for("coordinator").get(reverse("dashboard")).content.decode()
     assert "1 proposal to a document waits for you" in page
     assert "waits for you" not in client_for("outsider").get(reverse("dashboard")).content.decode()
+
+
+class TestSecurityReview:
+    def test_an_editor_choosing_the_title_keeps_text_accepted_since(self, document, personas):
+        """Accepting with only a title (and the head it was chosen on) must still
+        merge the proposal's body from its own base: nothing accepted is lost."""
+        section = first_section(document)
+        one = services.proposal_submit(
+            document=document,
+            section=section,
+            contributor=personas.expert,
+            title="Op het werk",
+            body=BODY.replace("Eerste alinea", "Eerste gewijzigde alinea"),
+        )
+        two = services.proposal_submit(
+            document=document,
+            section=section,
+            contributor=personas.outsider,
+            title=section.title,
+            body=BODY.replace("Tweede alinea", "Tweede gewijzigde alinea"),
+        )
+        services.proposal_accept(proposal=two, editor=personas.coordinator)
+        services.proposal_accept(
+            proposal=one, editor=personas.coordinator, title="Op het werk", based_on=2
+        )
+        body = first_section(document).body
+        assert "Eerste gewijzigde alinea" in body
+        assert "Tweede gewijzigde alinea" in body
+
+    @pytest.mark.parametrize("title", ["Twee\nregels", "Tab\there", "---\n**TLP:CLEAR**"])
+    def test_a_title_is_one_line(self, document, personas, title):
+        with pytest.raises(ValidationError):
+            services.proposal_submit(
+                document=document,
+                section=first_section(document),
+                contributor=personas.expert,
+                title=title,
+                body=BODY + "\nMeer.\n",
+            )
+        assert not Proposal.objects.exists()
+
+    def test_member_editors_never_see_a_contributors_address(self, document, personas, client_for):
+        services.document_set_editors(
+            document=document, coordinator=personas.coordinator, editors=[personas.member_admin]
+        )
+        propose_as_visitor(Client(), document)
+        Client().post(confirmation_link())
+        proposal = Proposal.objects.get()
+        page = client_for("member_admin").get(proposal.get_absolute_url()).content.decode()
+        assert "lezer@example.org" not in page
+        assert "Lotte Lezer" in page
+        coordinator_page = client_for("coordinator").get(proposal.get_absolute_url())
+        assert "lezer@example.org" in coordinator_page.content.decode()
+
+    def test_plus_addresses_and_ipv6_rotation_share_one_allowance(self, document, settings):
+        settings.TTC_PROPOSAL_RATE_VISITOR = "2/h"
+        statuses = []
+        for number in range(4):
+            client = Client(REMOTE_ADDR=f"2001:db8::{number + 1}")
+            response = propose_as_visitor(
+                client, document, email=f"slachtoffer+{number}@example.org"
+            )
+            statuses.append(response.status_code)
+        assert statuses == [200, 200, 400, 400]
+        assert len(mail.outbox) == 2
+        assert all("Derde alinea" not in message.body for message in mail.outbox)
+
+
+def test_rate_limit_places_are_counted_exactly():
+    from ttc.core.ratelimit import allow, mailbox
+
+    assert [allow("test", "key", "3/h") for _ in range(5)] == [True, True, True, False, False]
+    assert mailbox(" Iemand+Spam@Example.ORG ") == "iemand@example.org"

@@ -33,7 +33,9 @@ PERSONAS = ["coordinator", "member_admin", "expert", "requester", "umbrella", "o
 
 
 @pytest.fixture(autouse=True)
-def _english(personas):
+def _english(settings, personas):
+    """The assertions read the English text."""
+    settings.LANGUAGE_CODE = "en"
     User.objects.update(preferred_language="en")
 
 

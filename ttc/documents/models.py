@@ -14,6 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ttc.core import access
 from ttc.core.models import Labelled
@@ -180,8 +181,8 @@ class SectionRevision(models.Model):
 class ProposalStatus(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("Waiting for e-mail confirmation")
     PENDING = "pending", _("Waiting for an editor")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
+    ACCEPTED = "accepted", pgettext_lazy("proposal status", "Accepted")
+    DECLINED = "declined", pgettext_lazy("proposal status", "Declined")
 
 
 class DocumentProposalQuerySet(models.QuerySet["Proposal"]):

@@ -81,8 +81,9 @@ def _page(
         "document": document,
         "proposal": proposal,
         "is_editor": is_editor,
-        # Who sent an anonymous contribution is known for moderation by coordinators only.
-        "show_identity": request.user.is_coordinator or not proposal.anonymous,
+        # Who sent a contribution (their account or e-mail address) is known to
+        # coordinators only; other editors see the public credit.
+        "show_identity": request.user.is_coordinator,
         "title_changed": proposal.title != old_title,
         "old_title": old_title,
         "inline": textdiff.inline(old_body, proposal.body),

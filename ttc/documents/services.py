@@ -84,8 +84,16 @@ def _limited(value: str, *, field: str, limit: int, required: str | None = None)
     return value
 
 
-def _section_text(title: str, body: str) -> tuple[str, str]:
+def _section_title(title: str) -> str:
     title = _limited(title, field="title", limit=TITLE_MAX, required=_("Give the section a title."))
+    # A title is one line: a line break would let it pose as text (or a label)
+    # in the Markdown export, and breaks e-mail subjects.
+    if any(not character.isprintable() for character in title):
+        raise ValidationError({"title": _("A title is one line, without line breaks or tabs.")})
+    return title
+
+
+def _section_body(body: str) -> str:
     body = _limited(body, field="body", limit=SECTION_BODY_MAX)
     if textmerge.has_conflict_markers(body):
         raise ValidationError(
@@ -97,7 +105,11 @@ def _section_text(title: str, body: str) -> tuple[str, str]:
             }
         )
     # One line ending everywhere, so that merges and diffs compare text, not line endings.
-    return title, body.replace("\r\n", "\n").strip() + "\n"
+    return body.replace("\r\n", "\n").strip() + "\n"
+
+
+def _section_text(title: str, body: str) -> tuple[str, str]:
+    return _section_title(title), _section_body(body)
 
 
 def _lock(document: Document) -> Document:
@@ -168,6 +180,8 @@ def document_create(
     title = _limited(
         title, field="title", limit=TITLE_MAX, required=_("Give the document a title.")
     )
+    if any(not character.isprintable() for character in title):
+        raise ValidationError({"title": _("A title is one line, without line breaks or tabs.")})
     summary = _limited(summary, field="summary", limit=2_000)
     validate_recipients(tlp, people=len(people), organisations=len(organisations))
     access.check_named_people(people)
@@ -338,11 +352,12 @@ def _send_confirmation(proposal: Proposal) -> None:
         + _("Confirm your proposal to %(document)s") % {"document": proposal.document.title},
         body="\n\n".join(
             [
+                # Not the proposal's title: anyone may type someone else's address,
+                # and our e-mail must not carry their text to it.
                 _(
-                    "Thank you for your proposal “%(title)s”. Confirm your e-mail address "
-                    "within two days, and an editor will look at it:"
-                )
-                % {"title": proposal.title},
+                    "Thank you for your proposal. Confirm your e-mail address within two "
+                    "days, and an editor will look at it:"
+                ),
                 link,
                 _("Did you not write this? Then ignore this message; nothing is published."),
             ]
@@ -459,25 +474,30 @@ def proposal_preview(
     title: str | None = None,
     based_on: int | None = None,
 ) -> Preview:
-    """The text an accept would write: the proposal (or an editor's edit of it,
-    written against revision `based_on`) merged with what was accepted since."""
+    """The text an accept would write: the proposal merged with what was
+    accepted since. An editor's edited title or body was written against
+    revision `based_on`; what the editor left alone is still the proposal's,
+    written against the proposal's own base."""
     theirs_body = proposal.body if body is None else body
     theirs_title = proposal.title if title is None else title
     if proposal.section is None:
         return Preview(None, theirs_title, textmerge.MergeResult((theirs_body,)))
     section = proposal.section
     head = section.revisions.get(number=section.number)
+    proposal_base = proposal.base_revision or head
+    edit_base = proposal_base
     if based_on is not None:
-        base = section.revisions.filter(number=based_on).first()
-        if base is None:
+        found = section.revisions.filter(number=based_on).first()
+        if found is None:
             raise ValidationError(_("That version of the section does not exist."))
-    else:
-        base = proposal.base_revision or head
+        edit_base = found
+    body_base = edit_base if body is not None else proposal_base
+    title_base = edit_base if title is not None else proposal_base
     return Preview(
         head,
-        _merged_title(base.title, head.title, theirs_title) or "",
-        textmerge.merge(base.body, head.body, theirs_body),
-        base_number=base.number,
+        _merged_title(title_base.title, head.title, theirs_title) or "",
+        textmerge.merge(body_base.body, head.body, theirs_body),
+        base_number=body_base.number,
     )
 
 
@@ -502,10 +522,10 @@ def proposal_accept(
     proposal = _open_proposal(proposal)
     note = _limited(note, field="note", limit=REASON_MAX)
     edited = body is not None or title is not None
-    if edited:
-        title, body = _section_text(
-            proposal.title if title is None else title, proposal.body if body is None else body
-        )
+    if title is not None:
+        title = _section_title(title)
+    if body is not None:
+        body = _section_body(body)
     kind = RevisionKind.EDITED if edited else RevisionKind.PROPOSAL
     if proposal.section is None:
         section = Section(

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from ttc.core import access
 from ttc.core.decorators import coordinator_required
 from ttc.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from ttc.core.ratelimit import allow, client_address
+from ttc.core.ratelimit import allow, client_address, mailbox
 from ttc.documents import services
 from ttc.documents.forms import CommentForm, DocumentForm, EditorsForm, ProposalForm
 from ttc.documents.models import Comment, Document, Proposal, Section
@@ -122,7 +122,7 @@ def _allowed_to_propose(request: HtmxHttpRequest, email: str) -> bool:
         return allow("proposal:person", str(request.user.pk), settings.TTC_PROPOSAL_RATE_PERSON)
     rate = settings.TTC_PROPOSAL_RATE_VISITOR
     return allow("proposal:address", client_address(request), rate) and allow(
-        "proposal:email", email.lower(), rate
+        "proposal:email", mailbox(email), rate
     )
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from itertools import zip_longest
 from typing import Literal
+
+from patiencediff import PatienceSequenceMatcher
 
 from ttc.lib.textmerge import words
 
@@ -33,8 +34,10 @@ class Row:
 
 
 def _opcodes(old: list[str], new: list[str]) -> Sequence[tuple[str, int, int, int, int]]:
-    # autojunk would treat common words in long texts as noise and give odd diffs.
-    return SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+    # Patience diff anchors on words that occur once on each side: it reads as a
+    # person would, and unlike difflib it stays fast on hostile input such as a
+    # text of thousands of repeated words.
+    return PatienceSequenceMatcher(None, old, new).get_opcodes()
 
 
 def inline(old: str, new: str) -> list[Piece]:
