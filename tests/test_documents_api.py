@@ -1240,3 +1240,19 @@ def test_every_endpoint_is_in_the_openapi_document(client):
     assert "409" in accept["responses"]
     compare = schema["paths"]["/api/v1/documents/{slug}/sections/{section_id}/compare"]["get"]
     assert "from" in {parameter["name"] for parameter in compare["parameters"]}
+
+
+def test_proposals_through_the_api_share_the_pages_allowance(personas, client_for, settings):
+    settings.TTC_PROPOSAL_RATE_PERSON = "2/h"
+    document = make_document(personas)
+    client = client_for("expert")
+    statuses = [
+        client.post(
+            f"/api/v1/documents/{document.slug}/proposals",
+            {"title": "Nieuw", "body": f"Voorstel {number}."},
+            content_type="application/json",
+        ).status_code
+        for number in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    assert document.proposals.count() == 2

@@ -20,18 +20,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
+from ninja.errors import Throttled
 
 from ttc.api.auth import auth_or_anonymous, require_write
 from ttc.api.helprequests import MAX_ID, Id, PageOnly, Text
 from ttc.api.types import AuthedRequest, PublicRequest
 from ttc.core import access
 from ttc.core.forms import MAX_NAMED_PEOPLE, LabelledForm
+from ttc.core.ratelimit import allow
 from ttc.core.tlp import TLP
 from ttc.documents import selectors, services
 from ttc.documents.models import (
@@ -891,6 +894,9 @@ def _proposal_out(user: AnyUser, proposal: Proposal) -> dict:
 def proposal_submit(request: AuthedRequest, slug: str, payload: ProposalIn) -> Status:
     require_write(request)
     document = _visible_document(request.auth, slug)
+    # The same allowance as on the page: proposals cost editors' time.
+    if not allow("proposal:person", str(request.auth.pk), settings.TTC_PROPOSAL_RATE_PERSON):
+        raise Throttled(wait=3600)
     section = None
     if payload.section_id is not None:
         section = document.sections.filter(pk=payload.section_id).first()
