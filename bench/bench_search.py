@@ -219,13 +219,13 @@ def _build() -> User:
         for i in range(ORGANISATIONS)
     )
     people = User.objects.bulk_create(
-        User(email=f"person{i}@bench.test", password="!") for i in range(PEOPLE)
+        User(email=f"person{i}@search.bench.test", password="!") for i in range(PEOPLE)
     )
     Membership.objects.bulk_create(
         Membership(user=person, organisation=organisations[i % ORGANISATIONS])
         for i, person in enumerate(people)
     )
-    author = User.objects.create(email="author@bench.test", password="!")
+    author = User.objects.create(email="author@search.bench.test", password="!")
 
     def text(templates: list[str], words: list[str], count: int) -> str:
         return " ".join(
@@ -285,7 +285,7 @@ def _build() -> User:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # as autovacuum would have done
             cursor.execute("ANALYZE")
-    return User.objects.get(email="person7@bench.test")
+    return User.objects.get(email="person7@search.bench.test")
 
 
 def _indexed_rows() -> int:
