@@ -47,3 +47,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
             with connection.cursor() as cursor:
                 cursor.execute(f'ALTER DATABASE "{name}" SET ttc.test_database = on')
             connection.close()  # new connections read the setting
+
+
+@pytest.fixture
+def english(settings, personas):
+    """Pages and API answers in English, for tests that assert on the English
+    texts whatever translations are added later."""
+    from ttc.accounts.models import User
+
+    settings.LANGUAGE_CODE = "en"
+    User.objects.update(preferred_language="en")

@@ -21,14 +21,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from ttc.accounts.models import User
 from ttc.core.models import AuditEvent
 from ttc.core.testing import PERSONA_NAMES, make_user, promote_coordinator
 from ttc.core.tlp import TLP
 from ttc.documents import services
 from ttc.documents.export_views import pdf_url_fetcher
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 VISITOR_EMAIL = "bezoeker@example.org"
@@ -41,23 +40,6 @@ READERS = {
     TLP.GREEN: {"coordinator", "member_admin", "expert", "requester", "umbrella", "outsider"},
     TLP.CLEAR: set(PERSONA_NAMES),
 }
-
-
-@pytest.fixture(autouse=True)
-def _english(settings, personas):
-    """The assertions read the English text."""
-    settings.LANGUAGE_CODE = "en"
-    User.objects.update(preferred_language="en")
-
-
-@pytest.fixture
-def client_en(client_for):
-    def make(name: str):
-        client = client_for(name)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
 
 
 def recipients(personas, label) -> dict:
@@ -191,8 +173,8 @@ def tags(html: str) -> list[str]:
 # --- exports ---------------------------------------------------------------------------
 
 
-def test_markdown_export_is_the_current_text_as_a_download(document, client_en):
-    response = client_en("anonymous").get(export_url(document, "md"))
+def test_markdown_export_is_the_current_text_as_a_download(document, client_for):
+    response = client_for("anonymous").get(export_url(document, "md"))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="anderhalve-meter.md"'
@@ -210,8 +192,8 @@ def test_markdown_export_is_the_current_text_as_a_download(document, client_en):
         assert secret not in text
 
 
-def test_html_export_is_a_clean_printable_page(document, client_en):
-    response = client_en("anonymous").get(export_url(document, "html"))
+def test_html_export_is_a_clean_printable_page(document, client_for):
+    response = client_for("anonymous").get(export_url(document, "html"))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert response["Content-Disposition"] == 'inline; filename="anderhalve-meter.html"'
@@ -239,8 +221,8 @@ def test_html_export_is_a_clean_printable_page(document, client_en):
     assert "default-src 'none'" in policy and "unsafe-inline" not in policy
 
 
-def test_pdf_export_holds_the_current_text(document, client_en):
-    response = client_en("anonymous").get(export_url(document, "pdf"))
+def test_pdf_export_holds_the_current_text(document, client_for):
+    response = client_for("anonymous").get(export_url(document, "pdf"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="anderhalve-meter.pdf"'
@@ -255,17 +237,17 @@ def test_pdf_export_holds_the_current_text(document, client_en):
     assert "1 / 1" in text  # page numbers
 
 
-def test_a_long_pdf_has_numbered_pages(personas, client_en):
+def test_a_long_pdf_has_numbered_pages(personas, client_for):
     long_text = "\n\n".join(f"Alinea {n}: " + "tekst " * 80 for n in range(40)) + "\n"
     document = make_document(personas, sections=[("Lang", long_text)])
-    pdf = client_en("anonymous").get(export_url(document, "pdf")).content
+    pdf = client_for("anonymous").get(export_url(document, "pdf")).content
     pages = pdf_pages(pdf)
     assert pages > 2
     assert f"{pages} / {pages}" in pdf_text(pdf)
 
 
-def test_an_older_version_is_exported_as_it_stood(document, client_en):
-    client = client_en("anonymous")
+def test_an_older_version_is_exported_as_it_stood(document, client_for):
+    client = client_for("anonymous")
     response = client.get(export_url(document, "md"), {"version": 3})
     assert response["Content-Disposition"] == 'attachment; filename="anderhalve-meter-v3.md"'
     text = response.content.decode()
@@ -281,8 +263,8 @@ def test_an_older_version_is_exported_as_it_stood(document, client_en):
 
 
 @pytest.mark.parametrize("version", ["0", "6", "drie", "-1"])
-def test_exporting_a_version_that_does_not_exist_says_so(document, client_en, version):
-    response = client_en("anonymous").get(
+def test_exporting_a_version_that_does_not_exist_says_so(document, client_for, version):
+    response = client_for("anonymous").get(
         export_url(document, "md"), {"version": version}, follow=True
     )
     assert response.redirect_chain[-1][0] == reverse("document_history", args=[document.slug])
@@ -291,17 +273,17 @@ def test_exporting_a_version_that_does_not_exist_says_so(document, client_en, ve
     )
 
 
-def test_unknown_formats_are_not_found(document, client_en):
-    client = client_en("anonymous")
+def test_unknown_formats_are_not_found(document, client_for):
+    client = client_for("anonymous")
     assert client.get(f"/documents/{document.slug}/export.docx").status_code == 404
     assert client.get(f"/documents/{document.slug}/export.").status_code == 404
 
 
-def test_hostile_markdown_is_escaped_in_every_export(personas, client_en):
+def test_hostile_markdown_is_escaped_in_every_export(personas, client_for):
     document = make_document(
         personas, title="Titel <script>alert(0)</script>", sections=[("Kop <b>vet</b>", HOSTILE)]
     )
-    client = client_en("anonymous")
+    client = client_for("anonymous")
     html = client.get(export_url(document, "html")).content.decode()
     assert "script" not in tags(html) and "img" not in tags(html) and "b" not in tags(html)
     assert "&lt;script&gt;alert('x')&lt;/script&gt;" in html
@@ -315,7 +297,7 @@ def test_hostile_markdown_is_escaped_in_every_export(personas, client_en):
     assert "Let op <script>alert('x')</script>" in pdf_words  # shown as text
 
 
-def test_a_pdf_is_laid_out_once_per_text(document, personas, client_en, monkeypatch):
+def test_a_pdf_is_laid_out_once_per_text(document, personas, client_for, monkeypatch):
     import weasyprint
 
     layouts = []
@@ -326,7 +308,7 @@ def test_a_pdf_is_laid_out_once_per_text(document, personas, client_en, monkeypa
         return real(*args, **kwargs)
 
     monkeypatch.setattr(weasyprint, "HTML", counting)
-    client = client_en("anonymous")
+    client = client_for("anonymous")
     first = client.get(export_url(document, "pdf")).content
     assert client.get(export_url(document, "pdf")).content == first
     assert len(layouts) == 1
@@ -337,9 +319,9 @@ def test_a_pdf_is_laid_out_once_per_text(document, personas, client_en, monkeypa
     assert len(layouts) == 2
 
 
-def test_an_empty_document_exports_its_title(personas, client_en):
+def test_an_empty_document_exports_its_title(personas, client_for):
     document = make_document(personas, slug="leeg", sections=[])
-    text = client_en("anonymous").get(export_url(document, "md")).content.decode()
+    text = client_for("anonymous").get(export_url(document, "md")).content.decode()
     assert text.startswith("# Anderhalve meter samenleving")
     assert "Version 0" in text
 
@@ -356,7 +338,7 @@ def test_the_pdf_renderer_fetches_nothing_but_data_urls():
 
 
 @pytest.mark.parametrize("label", list(TLP), ids=lambda label: label.label)
-def test_exports_follow_the_label(personas, client_en, label):
+def test_exports_follow_the_label(personas, client_for, label):
     document = make_document(
         personas,
         label,
@@ -364,7 +346,7 @@ def test_exports_follow_the_label(personas, client_en, label):
         sections=[("Leak probe section", "Leak probe export text.\n")],
     )
     for persona in PERSONA_NAMES:
-        client = client_en(persona)
+        client = client_for(persona)
         for fmt in ("md", "html", "pdf"):
             if fmt == "pdf" and persona in READERS[label] and persona != "coordinator":
                 continue  # one PDF per label is enough to prove it renders
@@ -378,9 +360,9 @@ def test_exports_follow_the_label(personas, client_en, label):
                 assert b"Leak probe" not in response.content
 
 
-def test_internal_exports_carry_their_label_and_are_audited(personas, client_en):
+def test_internal_exports_carry_their_label_and_are_audited(personas, client_for):
     document = make_document(personas, TLP.AMBER, slug="intern")
-    client = client_en("expert")
+    client = client_for("expert")
     markdown = client.get(export_url(document, "md")).content.decode()
     assert markdown.startswith("**TLP:AMBER**\n\n# Anderhalve meter samenleving")
     html = client.get(export_url(document, "html")).content.decode()
@@ -411,13 +393,13 @@ def test_a_coordinator_exporting_beyond_the_rule_is_marked(personas, client):
     assert AuditEvent.objects.filter(action="document.export", actor=other).exists()
 
 
-def test_public_exports_are_not_written_to_the_audit_log(document, client_en):
-    client_en("anonymous").get(export_url(document, "md"))
+def test_public_exports_are_not_written_to_the_audit_log(document, client_for):
+    client_for("anonymous").get(export_url(document, "md"))
     assert not AuditEvent.objects.filter(action="document.export").exists()
 
 
-def test_the_document_page_links_to_history_exports_and_feed(document, personas, client_en):
-    page = client_en("anonymous").get(document.get_absolute_url()).content.decode()
+def test_the_document_page_links_to_history_exports_and_feed(document, personas, client_for):
+    page = client_for("anonymous").get(document.get_absolute_url()).content.decode()
     for url in (
         reverse("document_history", args=[document.slug]),
         export_url(document, "md"),
@@ -427,7 +409,7 @@ def test_the_document_page_links_to_history_exports_and_feed(document, personas,
     ):
         assert f'href="{url}"' in page, url
     internal = make_document(personas, TLP.GREEN, slug="groen")
-    page = client_en("expert").get(internal.get_absolute_url()).content.decode()
+    page = client_for("expert").get(internal.get_absolute_url()).content.decode()
     assert export_url(internal, "pdf") in page
     assert reverse("document_feed", args=[internal.slug]) not in page
 
@@ -445,8 +427,8 @@ def feed_entries(content: bytes) -> tuple[ElementTree.Element, list[ElementTree.
     return root, root.findall(f"{ATOM}entry")
 
 
-def test_the_document_feed_lists_accepted_changes(document, client_en):
-    response = client_en("anonymous").get(reverse("document_feed", args=[document.slug]))
+def test_the_document_feed_lists_accepted_changes(document, client_for):
+    response = client_for("anonymous").get(reverse("document_feed", args=[document.slug]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
     root, entries = feed_entries(response.content)
@@ -482,7 +464,7 @@ def test_the_document_feed_lists_accepted_changes(document, client_en):
         assert secret not in body
 
 
-def test_feeds_never_show_internal_documents(document, personas, client_en):
+def test_feeds_never_show_internal_documents(document, personas, client_for):
     internal = {
         label: make_document(
             personas,
@@ -494,7 +476,7 @@ def test_feeds_never_show_internal_documents(document, personas, client_en):
         if label != TLP.CLEAR
     }
     for persona in PERSONA_NAMES:
-        client = client_en(persona)
+        client = client_for(persona)
         response = client.get(reverse("documents_feed"))
         assert response.status_code == 200
         assert b"Leak probe" not in response.content
@@ -507,12 +489,12 @@ def test_feeds_never_show_internal_documents(document, personas, client_en):
             assert b"Leak probe" not in feed.content
 
 
-def test_the_feed_escapes_hostile_markdown(personas, client_en):
+def test_the_feed_escapes_hostile_markdown(personas, client_for):
     document = make_document(
         personas, title="Titel <script>alert(0)</script>", sections=[("Kop", "Oud.\n")]
     )
     accept_change(personas, document.sections.get(), HOSTILE, contributor=personas.member_admin)
-    response = client_en("anonymous").get(reverse("documents_feed"))
+    response = client_for("anonymous").get(reverse("documents_feed"))
     _, entries = feed_entries(response.content)
     summary = entries[0].find(f"{ATOM}summary").text
     assert entries[0].find(f"{ATOM}summary").get("type") == "html"
@@ -524,7 +506,7 @@ def test_the_feed_escapes_hostile_markdown(personas, client_en):
     assert title == "Kop · Titel <script>alert(0)</script>"  # Atom text, not HTML
 
 
-def test_the_feed_shows_only_the_changes_of_a_long_section(personas, client_en):
+def test_the_feed_shows_only_the_changes_of_a_long_section(personas, client_for):
     long_text = "Begin. " + "woord " * 500 + "einde.\n"
     document = make_document(personas, sections=[("Lang", long_text)])
     accept_change(
@@ -533,7 +515,7 @@ def test_the_feed_shows_only_the_changes_of_a_long_section(personas, client_en):
         long_text.replace("einde.", "nieuw einde."),
         contributor=personas.member_admin,
     )
-    _, entries = feed_entries(client_en("anonymous").get(reverse("documents_feed")).content)
+    _, entries = feed_entries(client_for("anonymous").get(reverse("documents_feed")).content)
     summary = entries[0].find(f"{ATOM}summary").text
     assert "<ins>nieuw </ins>" in summary and "…" in summary
     assert len(summary) < 800

@@ -24,7 +24,7 @@ from ttc.core.tlp import TLP
 from ttc.documents import services
 from ttc.documents.models import RevisionKind, SectionRevision
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 VISITOR_EMAIL = "bezoeker@example.org"
 
@@ -35,22 +35,6 @@ READERS = {
     TLP.GREEN: {"coordinator", "member_admin", "expert", "requester", "umbrella", "outsider"},
     TLP.CLEAR: set(PERSONA_NAMES),
 }
-
-
-@pytest.fixture(autouse=True)
-def _english(personas):
-    """Assert on the English texts, whatever translations are added later."""
-    User.objects.update(preferred_language="en")
-
-
-@pytest.fixture
-def client_en(client_for):
-    def make(name: str):
-        client = client_for(name)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-        return client
-
-    return make
 
 
 def recipients(personas, label) -> dict:
@@ -137,8 +121,8 @@ def document(personas):
 # --- history ---------------------------------------------------------------------------
 
 
-def test_document_history_lists_every_accepted_change_without_anonymous_names(document, client_en):
-    page = client_en("anonymous").get(reverse("document_history", args=[document.slug]))
+def test_document_history_lists_every_accepted_change_without_anonymous_names(document, client_for):
+    page = client_for("anonymous").get(reverse("document_history", args=[document.slug]))
     assert page.status_code == 200
     html = page.content.decode()
     rows = history_rows(html)
@@ -159,9 +143,9 @@ def test_document_history_lists_every_accepted_change_without_anonymous_names(do
     assert f"{reverse('section_compare', args=[document.slug, shops.pk])}?from=2&amp;to=3" in html
 
 
-def test_section_history_lists_only_that_section(document, client_en):
+def test_section_history_lists_only_that_section(document, client_for):
     shops = document.sections.get(title="Winkels")
-    page = client_en("anonymous").get(reverse("section_history", args=[document.slug, shops.pk]))
+    page = client_for("anonymous").get(reverse("section_history", args=[document.slug, shops.pk]))
     assert page.status_code == 200
     rows = history_rows(page.content.decode())
     assert len(rows) == 3
@@ -171,9 +155,9 @@ def test_section_history_lists_only_that_section(document, client_en):
     assert re.search(r'name="to"><option value="3" selected>', page.content.decode())
 
 
-def test_a_revision_shows_its_own_text_and_says_when_it_is_not_current(document, client_en):
+def test_a_revision_shows_its_own_text_and_says_when_it_is_not_current(document, client_for):
     shops = document.sections.get(title="Winkels")
-    client = client_en("anonymous")
+    client = client_for("anonymous")
     old = client.get(reverse("section_revision", args=[document.slug, shops.pk, 1]))
     assert old.status_code == 200
     text = unescape(old.content.decode())
@@ -197,11 +181,11 @@ def make_document_with_slug(document, slug):
     )
 
 
-def test_history_pages_do_not_run_more_queries_with_more_changes(personas, client_en):
+def test_history_pages_do_not_run_more_queries_with_more_changes(personas, client_for):
     document = make_document(personas)
     shops = document.sections.get(title="Winkels")
     accept_change(personas, shops, "Klanten houden afstand.\n", contributor=personas.expert)
-    client = client_en("member_admin")
+    client = client_for("member_admin")
     url = reverse("document_history", args=[document.slug])
     client.get(url)
 
@@ -221,9 +205,9 @@ def test_history_pages_do_not_run_more_queries_with_more_changes(personas, clien
     assert count() == before
 
 
-def test_a_document_without_text_has_an_empty_history(personas, client_en):
+def test_a_document_without_text_has_an_empty_history(personas, client_for):
     document = make_document(personas, slug="leeg", sections=[])
-    client = client_en("anonymous")
+    client = client_for("anonymous")
     history = client.get(reverse("document_history", args=[document.slug]))
     assert "No changes yet." in history.content.decode()
     compare = client.get(reverse("document_compare", args=[document.slug]))
@@ -239,9 +223,9 @@ def shown(html: str) -> str:
     return re.sub(r'<span class="ttc-visually-hidden">([^<]*)</span>', r"\1", html)
 
 
-def test_compare_defaults_to_the_previous_and_latest_revision_side_by_side(document, client_en):
+def test_compare_defaults_to_the_previous_and_latest_revision_side_by_side(document, client_for):
     shops = document.sections.get(title="Winkels")
-    page = client_en("anonymous").get(reverse("section_compare", args=[document.slug, shops.pk]))
+    page = client_for("anonymous").get(reverse("section_compare", args=[document.slug, shops.pk]))
     assert page.status_code == 200
     html = page.content.decode()
     assert "ttc-diff--side" in html
@@ -250,10 +234,10 @@ def test_compare_defaults_to_the_previous_and_latest_revision_side_by_side(docum
     assert "From 2 to 3: words added: 4, removed: 0." in html
 
 
-def test_compare_any_two_revisions_side_by_side_and_inline(document, client_en):
+def test_compare_any_two_revisions_side_by_side_and_inline(document, client_for):
     shops = document.sections.get(title="Winkels")
     url = reverse("section_compare", args=[document.slug, shops.pk])
-    client = client_en("anonymous")
+    client = client_for("anonymous")
     side = client.get(url, {"from": 3, "to": 1}).content.decode()
     assert '<del class="ttc-del">[removed: anderhalve meter ]</del>' in shown(side)
     assert '<del class="ttc-del">[removed:  en bij de ingang]</del>' in shown(side)
@@ -267,7 +251,7 @@ def test_compare_any_two_revisions_side_by_side_and_inline(document, client_en):
     assert re.search(r'view=inline"\s+aria-current="page"', inline)
 
 
-def test_compare_shows_a_title_change(personas, client_en):
+def test_compare_shows_a_title_change(personas, client_for):
     document = make_document(personas)
     section = document.sections.get(title="Winkels")
     proposal = services.proposal_submit(
@@ -278,7 +262,7 @@ def test_compare_shows_a_title_change(personas, client_en):
         body=section.body,
     )
     services.proposal_accept(proposal=proposal, editor=personas.coordinator)
-    page = client_en("anonymous").get(reverse("section_compare", args=[document.slug, section.pk]))
+    page = client_for("anonymous").get(reverse("section_compare", args=[document.slug, section.pk]))
     html = page.content.decode()
     assert "Title:" in html and "en markten" in html
     assert "is the same" in html
@@ -294,9 +278,9 @@ def test_compare_shows_a_title_change(personas, client_en):
         ({"from": "1" * 40}, "does not exist"),
     ],
 )
-def test_compare_with_bad_numbers_says_so(document, client_en, params, message):
+def test_compare_with_bad_numbers_says_so(document, client_for, params, message):
     shops = document.sections.get(title="Winkels")
-    page = client_en("anonymous").get(
+    page = client_for("anonymous").get(
         reverse("section_compare", args=[document.slug, shops.pk]), params
     )
     assert page.status_code == 200
@@ -306,9 +290,9 @@ def test_compare_with_bad_numbers_says_so(document, client_en, params, message):
     assert "<del" not in html and "<ins" not in html
 
 
-def test_compare_two_versions_of_the_whole_document(document, client_en):
+def test_compare_two_versions_of_the_whole_document(document, client_for):
     url = reverse("document_compare", args=[document.slug])
-    client = client_en("anonymous")
+    client = client_for("anonymous")
     html = client.get(url, {"from": 2, "to": 5, "view": "inline"}).content.decode()
     assert "anderhalve meter" in html and "kleine" in html
     assert html.count('class="ttc-ins"') >= 3
@@ -319,9 +303,9 @@ def test_compare_two_versions_of_the_whole_document(document, client_en):
     assert "Version 6 does not exist" in unescape(client.get(url, {"to": 6}).content.decode())
 
 
-def test_compare_answers_htmx_with_the_comparison_only(document, client_en):
+def test_compare_answers_htmx_with_the_comparison_only(document, client_for):
     shops = document.sections.get(title="Winkels")
-    page = client_en("anonymous").get(
+    page = client_for("anonymous").get(
         reverse("section_compare", args=[document.slug, shops.pk]),
         {"from": 1, "to": 2},
         headers={"HX-Request": "true"},
@@ -331,7 +315,7 @@ def test_compare_answers_htmx_with_the_comparison_only(document, client_en):
     assert "<html" not in html and "anderhalve meter" in html
 
 
-def test_hostile_markdown_is_escaped_in_history_revision_and_compare(personas, client_en):
+def test_hostile_markdown_is_escaped_in_history_revision_and_compare(personas, client_for):
     document = make_document(personas)
     section = document.sections.get(title="Winkels")
     accept_change(
@@ -340,7 +324,7 @@ def test_hostile_markdown_is_escaped_in_history_revision_and_compare(personas, c
         "Hallo <script>alert('x')</script> <img src=x onerror=alert(1)>\n",
         contributor=personas.member_admin,
     )
-    client = client_en("anonymous")
+    client = client_for("anonymous")
     urls = [
         reverse("section_revision", args=[document.slug, section.pk, 2]),
         reverse("section_compare", args=[document.slug, section.pk]),
@@ -356,9 +340,9 @@ def test_hostile_markdown_is_escaped_in_history_revision_and_compare(personas, c
 # --- reverting -------------------------------------------------------------------------
 
 
-def test_an_editor_reverts_as_a_new_revision_and_the_old_ones_stay(document, client_en):
+def test_an_editor_reverts_as_a_new_revision_and_the_old_ones_stay(document, client_for):
     shops = document.sections.get(title="Winkels")
-    client = client_en("coordinator")
+    client = client_for("coordinator")
     revision_page = client.get(reverse("section_revision", args=[document.slug, shops.pk, 1]))
     assert "Bring this revision back" in revision_page.content.decode()
     response = client.post(
@@ -383,12 +367,12 @@ def test_an_editor_reverts_as_a_new_revision_and_the_old_ones_stay(document, cli
     assert "bij de ingang" in page.content.decode()
 
 
-def test_an_appointed_editor_reverts_too(document, personas, client_en):
+def test_an_appointed_editor_reverts_too(document, personas, client_for):
     services.document_set_editors(
         document=document, coordinator=personas.coordinator, editors=[personas.member_admin]
     )
     shops = document.sections.get(title="Winkels")
-    response = client_en("member_admin").post(
+    response = client_for("member_admin").post(
         reverse("section_revert", args=[document.slug, shops.pk]), {"number": 2}
     )
     assert response.status_code == 302
@@ -397,9 +381,9 @@ def test_an_appointed_editor_reverts_too(document, personas, client_en):
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "expert", "member_admin", "outsider"])
-def test_people_who_are_not_editors_cannot_revert(document, client_en, persona):
+def test_people_who_are_not_editors_cannot_revert(document, client_for, persona):
     shops = document.sections.get(title="Winkels")
-    client = client_en(persona)
+    client = client_for(persona)
     page = client.get(reverse("section_revision", args=[document.slug, shops.pk, 1]))
     assert "Bring this revision back" not in page.content.decode()
     response = client.post(reverse("section_revert", args=[document.slug, shops.pk]), {"number": 1})
@@ -407,12 +391,12 @@ def test_people_who_are_not_editors_cannot_revert(document, client_en, persona):
     assert SectionRevision.objects.filter(section=shops).count() == 3
 
 
-def test_revert_of_an_internal_document_is_a_404_outside_the_label(personas, client_en):
+def test_revert_of_an_internal_document_is_a_404_outside_the_label(personas, client_for):
     document = make_document(personas, TLP.AMBER_STRICT)
     section = document.sections.get(title="Winkels")
     accept_change(personas, section, "Nieuwe tekst.\n", contributor=personas.requester)
     for persona in ("anonymous", "outsider", "member_admin"):
-        response = client_en(persona).post(
+        response = client_for(persona).post(
             reverse("section_revert", args=[document.slug, section.pk]), {"number": 1}
         )
         assert response.status_code == 404, persona
@@ -430,10 +414,10 @@ def test_revert_of_an_internal_document_is_a_404_outside_the_label(personas, cli
     ],
 )
 def test_a_revert_that_cannot_be_done_says_why_and_changes_nothing(
-    document, client_en, data, message
+    document, client_for, data, message
 ):
     shops = document.sections.get(title="Winkels")
-    response = client_en("coordinator").post(
+    response = client_for("coordinator").post(
         reverse("section_revert", args=[document.slug, shops.pk]), data, follow=True
     )
     assert response.status_code == 200
@@ -441,9 +425,9 @@ def test_a_revert_that_cannot_be_done_says_why_and_changes_nothing(
     assert shops.revisions.count() == 3
 
 
-def test_revert_is_post_only(document, client_en):
+def test_revert_is_post_only(document, client_for):
     shops = document.sections.get(title="Winkels")
-    response = client_en("coordinator").get(
+    response = client_for("coordinator").get(
         reverse("section_revert", args=[document.slug, shops.pk]), {"number": 1}
     )
     assert response.status_code == 405
@@ -454,7 +438,7 @@ def test_revert_is_post_only(document, client_en):
 
 
 @pytest.mark.parametrize("label", list(TLP), ids=lambda label: label.label)
-def test_history_of_an_internal_document_follows_its_label(personas, client_en, label):
+def test_history_of_an_internal_document_follows_its_label(personas, client_for, label):
     document = make_document(
         personas,
         label,
@@ -471,7 +455,7 @@ def test_history_of_an_internal_document_follows_its_label(personas, client_en, 
         reverse("section_compare", args=[document.slug, section.pk]),
     ]
     for persona in PERSONA_NAMES:
-        client = client_en(persona)
+        client = client_for(persona)
         for url in urls:
             response = client.get(url)
             if persona in READERS[label]:
@@ -482,11 +466,11 @@ def test_history_of_an_internal_document_follows_its_label(personas, client_en, 
                 assert b"Leak probe" not in response.content
 
 
-def test_reading_confidential_history_is_audited(personas, client_en):
+def test_reading_confidential_history_is_audited(personas, client_for):
     document = make_document(personas, TLP.RED)
     AuditEvent.objects.all()  # the chain already holds the document's creation
     before = AuditEvent.objects.filter(action="view").count()
-    client_en("expert").get(reverse("document_history", args=[document.slug]))
+    client_for("expert").get(reverse("document_history", args=[document.slug]))
     event = AuditEvent.objects.filter(action="view").latest("id")
     assert AuditEvent.objects.filter(action="view").count() == before + 1
     assert event.data == {"surface": "history"} and event.object_id == str(document.pk)

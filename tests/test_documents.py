@@ -11,20 +11,12 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from ttc.accounts.models import User
 from ttc.core.models import AuditEvent, Notification
 from ttc.core.tlp import TLP
 from ttc.documents import services
 from ttc.documents.models import Document, Proposal, ProposalStatus, RevisionKind
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(settings, personas):
-    """The assertions read the English text."""
-    settings.LANGUAGE_CODE = "en"
-    User.objects.update(preferred_language="en")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 BODY = "Eerste alinea over afstand houden.\n\nTweede alinea over looproutes.\n"

@@ -25,18 +25,11 @@ from ttc.documents.models import (
     SectionRevision,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 FIRST = "Houd anderhalve meter afstand in de winkel.\n\nWas je handen vaak.\n"
 SECOND = "Werk thuis als het kan.\n"
 PERSONAS = ["coordinator", "member_admin", "expert", "requester", "umbrella", "outsider"]
-
-
-@pytest.fixture(autouse=True)
-def _english(settings, personas):
-    """The assertions read the English text."""
-    settings.LANGUAGE_CODE = "en"
-    User.objects.update(preferred_language="en")
 
 
 def bearer(raw: str) -> dict[str, str]:
