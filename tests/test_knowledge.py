@@ -33,8 +33,9 @@ EVERYONE = (*PEOPLE, "anonymous")
 
 
 @pytest.fixture(autouse=True)
-def _english(personas):
+def _english(settings, personas):
     """Assert on the English texts, whatever translations are added later."""
+    settings.LANGUAGE_CODE = "en"
     User.objects.update(preferred_language="en")
 
 
@@ -132,7 +133,7 @@ def test_writing_an_article_saves_a_draft_with_revision_one(personas, client_for
     assert article.created_by == personas.member_admin
     assert article.number == 1
     revision = article.revisions.get()
-    assert (revision.number, revision.title, revision.author) == (
+    assert (revision.number, revision.title, revision.created_by) == (
         1,
         "Phishing bij de spoedeisende hulp",
         personas.member_admin,
@@ -556,7 +557,7 @@ def test_revert_brings_back_an_earlier_text_as_a_new_revision(personas, client_f
     assert article.number == 4
     assert (article.title, article.body) == (first.title, first.body)
     assert newest.reverted_to == 1
-    assert newest.author == personas.expert
+    assert newest.created_by == personas.expert
     assert AuditEvent.objects.filter(action="article.revert").count() == 1
     # A stale confirmation page does not revert over a newer revision.
     response = client.post(
@@ -632,6 +633,349 @@ def test_only_the_authors_side_changes_the_label(personas, client_for):
     assert article.tlp == TLP.AMBER_STRICT
     assert list(article.recipient_orgs.all()) == [personas.member_company]
     assert client_for("outsider").get(article.get_absolute_url()).status_code == 404
+
+
+# --- revisions keep the label they were written under ----------------------------------
+
+SECRET = "Het beheerwachtwoord is Vlinder-Kompas-42"
+
+
+def relabelled_red(personas) -> Article:
+    """The security review's reproduction: a member admin writes TLP:RED naming
+    only himself, with a secret in the text, then saves revision 2 without the
+    secret and relabels it TLP:CLEAR."""
+    admin = personas.member_admin
+    article = publish(
+        personas,
+        write(admin, tlp=TLP.RED, people=[admin], body=f"Interne notitie.\n\n{SECRET}"),
+    )
+    return services.article_update(
+        article=article,
+        actor=admin,
+        content=content(body="Interne notitie."),
+        base_number=article.number,
+        note="Openbaar gemaakt",
+        sharing=services.Sharing(tlp=TLP.CLEAR),
+    )
+
+
+def test_each_revision_keeps_the_label_and_recipients_it_was_saved_under(personas):
+    article = relabelled_red(personas)
+    first, second = article.revisions.get(number=1), article.revisions.get(number=2)
+    assert (first.tlp, list(first.recipient_people.all())) == (TLP.RED, [personas.member_admin])
+    assert (second.tlp, list(second.recipient_people.all())) == (TLP.CLEAR, [])
+    assert first.created_by == second.created_by == personas.member_admin
+    assert SECRET in first.body and SECRET not in second.body
+    # Revision 3 by a colleague, under AMBER+STRICT for two organisations.
+    article = services.article_update(
+        article=article,
+        actor=personas.member_admin,
+        content=content(body="Interne notitie, bijgewerkt."),
+        base_number=2,
+        sharing=services.Sharing(
+            tlp=TLP.AMBER_STRICT, organisations=[personas.member_company, personas.hospital]
+        ),
+    )
+    article = services.article_update(
+        article=article,
+        actor=personas.expert,
+        content=content(body="Interne notitie, nogmaals bijgewerkt."),
+        base_number=3,
+    )
+    fourth = article.revisions.get(number=4)
+    assert fourth.created_by == personas.expert
+    assert fourth.tlp == TLP.AMBER_STRICT
+    assert set(fourth.recipient_orgs.all()) == {personas.member_company, personas.hospital}
+
+
+@pytest.mark.parametrize("persona", ["expert", "outsider", "anonymous"])
+def test_a_relabelled_articles_red_revision_stays_with_its_named_people(
+    personas, client_for, persona
+):
+    article = relabelled_red(personas)
+    client = client_for(persona)
+    base = f"/knowledge/{article.pk}"
+    # The current text is public now…
+    assert "Interne notitie." in page_of(client, article.get_absolute_url())
+    # …the RED revision is not there for anyone it was not shared with.
+    for url in (
+        f"{base}/revisions/1/",
+        f"{base}/revisions/1/revert/",
+        f"{base}/compare/?from=1&to=2",
+        f"{base}/compare/?from=2&to=1",
+        f"{base}/compare/?from=1",
+    ):
+        response = client.get(url)
+        expected = 302 if persona == "anonymous" else 404
+        assert response.status_code == expected, url
+        assert SECRET not in response.content.decode()
+    for url in (f"{base}/history/", f"{base}/compare/", f"{base}/revisions/2/"):
+        response = client.get(url, follow=True)
+        assert SECRET not in response.content.decode(), url
+    for path in ("/revisions", "/revisions/1", "/compare", "/compare?old=1", "/compare?new=1"):
+        response = client.get(f"/api/v1/articles/{article.pk}{path}")
+        assert SECRET not in response.content.decode(), path
+        if path in ("/revisions/1", "/compare?old=1", "/compare?new=1"):
+            assert response.status_code == (401 if persona == "anonymous" else 404), path
+    assert (
+        not AuditEvent.objects.filter(object_type="knowledge.articlerevision", actor__isnull=False)
+        .exclude(actor=personas.coordinator)
+        .exists()
+    )
+
+
+def test_a_colleague_sees_only_the_revisions_shared_with_them(personas, client_for):
+    article = relabelled_red(personas)
+    client = client_for("expert")
+    base = f"/knowledge/{article.pk}"
+    history = page_of(client, f"{base}/history/")
+    assert f"{base}/revisions/2/" in history
+    assert f"{base}/revisions/1/" not in history
+    assert "First version" not in history
+    assert '<option value="1"' not in history
+    # With one revision to see, comparing shows it with itself; nothing more.
+    compare = page_of(client, f"{base}/compare/")
+    assert "Revision 2 compared with 2" in compare
+    assert '<option value="1"' not in compare
+    api = client.get(f"/api/v1/articles/{article.pk}/revisions").json()
+    assert [(r["number"], r["tlp"]) for r in api] == [(2, "clear")]
+    compared = client.get(f"/api/v1/articles/{article.pk}/compare").json()
+    assert (compared["old"], compared["new"]) == (2, 2)
+    # The author, named in revision 1, still sees both.
+    author = client_for("member_admin")
+    history = page_of(author, f"{base}/history/")
+    assert f"{base}/revisions/1/" in history
+    assert SECRET in page_of(author, f"{base}/revisions/1/")
+    assert SECRET not in history
+    assert "TLP:RED" in page_of(author, f"{base}/compare/?from=1&to=2")
+
+
+def test_a_coordinator_reads_an_older_red_revision_only_on_the_record(personas, client_for):
+    article = relabelled_red(personas)
+    first = article.revisions.get(number=1)
+    client = client_for("coordinator")
+    base = f"/knowledge/{article.pk}"
+
+    def looked(surface: str) -> bool:
+        return AuditEvent.objects.filter(
+            actor=personas.coordinator,
+            action="view.beyond_rule",
+            object_type="knowledge.articlerevision",
+            object_id=str(first.pk),
+            data={"surface": surface},
+        ).exists()
+
+    page = page_of(client, f"{base}/revisions/1/")
+    assert SECRET in page
+    assert "TLP:RED" in page
+    assert looked("revision")
+    assert f"{base}/revisions/1/" in page_of(client, f"{base}/history/")
+    assert looked("history")
+    compare = page_of(client, f"{base}/compare/?from=1&to=2")
+    assert "TLP:RED" in compare
+    assert looked("compare")
+    assert SECRET in client.get(f"/api/v1/articles/{article.pk}/revisions/1").json()["body"]
+    assert looked("api revision")
+    client.get(f"/api/v1/articles/{article.pk}/revisions")
+    assert looked("api history")
+    client.get(f"/api/v1/articles/{article.pk}/compare?old=1")
+    assert looked("api compare")
+    # The CLEAR revision is no confidential content: nothing to record.
+    assert not AuditEvent.objects.filter(
+        object_type="knowledge.articlerevision", object_id=str(article.revisions.get(number=2).pk)
+    ).exists()
+
+
+@pytest.mark.parametrize("persona", ["member_admin", "expert", "coordinator"])
+def test_an_older_revision_under_another_label_does_not_come_back_by_a_revert(
+    personas, client_for, persona
+):
+    article = relabelled_red(personas)
+    actor = personas.get(persona)
+    with pytest.raises(ValidationError) as refused:
+        services.article_revert(article=article, actor=actor, number=1, base_number=2)
+    message = " ".join(refused.value.messages)
+    if persona == "expert":
+        # Not shared with the colleague: as if it did not exist.
+        assert message == "Choose an earlier revision."
+    else:
+        assert "Revision 1 was written under another label" in message
+    client = client_for(persona)
+    base = f"/knowledge/{article.pk}"
+    response = client.post(f"{base}/revisions/1/revert/", {"base_number": 2}, follow=True)
+    if persona == "expert":
+        assert response.status_code == 404
+    else:
+        page = response.content.decode()
+        assert "Revision 1 was written under another label" in page
+        assert "Yes, bring it back" not in page
+        assert "Bring this text back" not in page_of(client, f"{base}/revisions/1/")
+    problem = client.post(
+        f"/api/v1/articles/{article.pk}/revert",
+        '{"number": 1, "base_number": 2}',
+        content_type="application/json",
+    )
+    assert problem.status_code == 400, problem.content
+    assert "Revision 1 was written under another label" in problem.content.decode() or (
+        persona == "expert" and "Choose an earlier revision." in problem.content.decode()
+    )
+    article.refresh_from_db()
+    assert (article.number, article.tlp) == (2, TLP.CLEAR)
+    assert SECRET not in article.body
+    assert not AuditEvent.objects.filter(action="article.revert").exists()
+    anonymous = client_for("anonymous")
+    assert SECRET not in page_of(anonymous, article.get_absolute_url())
+    assert SECRET not in anonymous.get(f"/api/v1/articles/{article.pk}").content.decode()
+
+
+def test_a_revert_within_the_same_label_and_recipients_still_works(personas):
+    admin = personas.member_admin
+    article = publish(personas, write(admin, tlp=TLP.RED, people=[admin], body="Versie een."))
+    article = services.article_update(
+        article=article, actor=admin, content=content(body="Versie twee."), base_number=1
+    )
+    article = services.article_revert(article=article, actor=admin, number=1, base_number=2)
+    assert (article.number, article.body, article.tlp) == (3, "Versie een.", TLP.RED)
+    third = article.revisions.get(number=3)
+    assert (third.tlp, list(third.recipient_people.all()), third.reverted_to) == (
+        TLP.RED,
+        [admin],
+        1,
+    )
+    # The same label for other people is another share: refused too.
+    article = services.article_update(
+        article=article,
+        actor=admin,
+        content=content(body="Versie vier."),
+        base_number=3,
+        sharing=services.Sharing(tlp=TLP.RED, people=[admin, personas.expert]),
+    )
+    with pytest.raises(ValidationError):
+        services.article_revert(article=article, actor=admin, number=3, base_number=4)
+
+
+def test_a_stale_edit_shows_only_changes_since_a_revision_the_person_may_read(personas, client_for):
+    article = relabelled_red(personas)
+    response = client_for("expert").post(
+        f"/knowledge/{article.pk}/edit/", edit_data(article, body="Mijn versie.", base_number=1)
+    )
+    page = response.content.decode()
+    assert "Someone else saved a newer version" in page
+    assert SECRET not in page
+
+
+def test_the_migration_backfills_revisions_from_their_article(personas, client_for):
+    """0003_revision_label: existing revisions take their article's label and
+    recipients; those saved before a change of label (the audit log says when)
+    were written under a share that was not recorded, and become TLP:RED for
+    their author alone."""
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from ttc.core.tlp import TLP as Label
+
+    migration = __import__("ttc.knowledge.migrations.0003_revision_label", fromlist=["backfill"])
+    red = publish(personas, write(personas.member_admin, tlp=Label.RED, people=[personas.expert]))
+    amber = publish(
+        personas,
+        write(personas.expert, tlp=Label.AMBER, organisations=[personas.member_company]),
+    )
+    relabelled = relabelled_red(personas)
+    relabelled = services.article_update(
+        article=relabelled,
+        actor=personas.expert,
+        content=content(body="Interne notitie, aangevuld."),
+        base_number=2,
+    )
+    # As before the migration: no label of their own.
+    for revision in ArticleRevision.objects.all():
+        revision.recipient_people.clear()
+        revision.recipient_orgs.clear()
+    ArticleRevision.objects.update(tlp=Label.AMBER_STRICT)
+    migration.backfill(apps, SimpleNamespace(connection=connection, execute=lambda sql: None))
+    first_red, first_amber = red.revisions.get(), amber.revisions.get()
+    assert (first_red.tlp, list(first_red.recipient_people.all())) == (
+        Label.RED,
+        [personas.expert],
+    )
+    assert list(first_red.recipient_orgs.all()) == []
+    assert (first_amber.tlp, list(first_amber.recipient_orgs.all())) == (
+        Label.AMBER,
+        [personas.member_company],
+    )
+    labels = {
+        revision.number: (revision.tlp, list(revision.recipient_people.all()))
+        for revision in relabelled.revisions.all()
+    }
+    assert labels == {1: (Label.RED, []), 2: (Label.CLEAR, []), 3: (Label.CLEAR, [])}
+    # The secret of revision 1 stays with its author.
+    url = f"/knowledge/{relabelled.pk}/revisions/1/"
+    assert client_for("expert").get(url).status_code == 404
+    assert SECRET in page_of(client_for("member_admin"), url)
+
+
+# --- the tag filter names only tags of articles the person may read ----------------------
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "outsider", "requester"])
+def test_a_tag_only_on_unreadable_articles_is_an_unknown_tag(personas, client_for, persona):
+    publish(
+        personas,
+        write(
+            personas.member_admin,
+            tlp=TLP.RED,
+            people=[personas.expert],
+            tags=["Operatie Nachtvlinder"],
+        ),
+    )
+    client = client_for(persona)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    hidden = page_of(client, "/knowledge/?tag=operatie-nachtvlinder")
+    unknown = page_of(client, "/knowledge/?tag=bestaat-niet")
+    assert "Nachtvlinder" not in hidden
+    assert "No articles match this filter." in hidden
+
+    def same(page: str) -> str:
+        return re.sub(r'(nonce|value)="[^"]*"', "", page.replace("operatie-nachtvlinder", "x"))
+
+    assert same(hidden) == same(unknown.replace("bestaat-niet", "x"))
+    fragment = client.get(
+        "/knowledge/?tag=operatie-nachtvlinder", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Nachtvlinder" not in fragment
+    # The named person sees the tag's name.
+    named = page_of(client_for("expert"), "/knowledge/?tag=operatie-nachtvlinder")
+    assert "Articles with the tag “Operatie Nachtvlinder”." in named
+
+
+# --- author names ------------------------------------------------------------------------
+
+
+def test_an_author_without_a_name_is_never_shown_by_e_mail_address(personas, client_for):
+    nameless = make_user("naamloos@veilignetwerk.test", preferred_language="en")
+    Membership.objects.create(user=nameless, organisation=personas.member_company, role="member")
+    article = write(nameless)
+    services.article_update(
+        article=article, actor=nameless, content=content(body="Bijgewerkt."), base_number=1
+    )
+    services.article_submit(article=article, actor=nameless)
+    for persona in ("expert", "coordinator"):
+        client = client_for(persona)
+        for url in (
+            f"/knowledge/{article.pk}/history/",
+            f"/knowledge/{article.pk}/revisions/1/",
+            *(["/knowledge/review/"] if persona == "coordinator" else []),
+            f"/api/v1/articles/{article.pk}",
+            f"/api/v1/articles/{article.pk}/revisions",
+            f"/api/v1/articles/{article.pk}/revisions/2",
+        ):
+            response = client.get(url)
+            assert response.status_code == 200, (persona, url)
+            assert "naamloos@" not in response.content.decode(), (persona, url)
+    api = client_for("expert").get(f"/api/v1/articles/{article.pk}").json()
+    assert api["author"] == nameless.public_name
 
 
 # --- bad input ---------------------------------------------------------------------------

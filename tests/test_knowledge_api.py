@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _english(personas):
+def _english(settings, personas):
+    """The assertions read the English text."""
+    settings.LANGUAGE_CODE = "en"
     User.objects.update(preferred_language="en")
 
 
@@ -264,7 +266,7 @@ def test_an_update_names_the_revision_it_started_from(personas, client_for):
     assert (response.json()["number"], response.json()["body"]) == (2, "Nieuw")
     # Sent again from revision 1: a conflict, and nothing is saved.
     stale = send(
-        Client(),
+        Client(HTTP_ACCEPT_LANGUAGE="en"),
         "put",
         f"/api/v1/articles/{article.pk}",
         update_of(article, body="Ander werk", base_number=1),
@@ -396,6 +398,116 @@ def test_a_red_articles_versions_stay_with_the_named(personas, client_for):
     for persona in ("member_admin", "requester", "outsider"):
         for path in ("", "/revisions", "/revisions/1", "/compare", "/related"):
             problem(client_for(persona).get(f"/api/v1/articles/{red.pk}{path}"), 404)
+
+
+SECRET = "Het beheerwachtwoord is Vlinder-Kompas-42"
+
+
+def relabelled_red(personas) -> Article:
+    """RED naming only its author, with a secret; revision 2 drops the secret
+    and relabels the article TLP:CLEAR (the security review's reproduction)."""
+    admin = personas.member_admin
+    article = publish(
+        personas,
+        write(admin, tlp=TLP.RED, people=[admin], body=f"Interne notitie.\n\n{SECRET}"),
+    )
+    return services.article_update(
+        article=article,
+        actor=admin,
+        content=content(body="Interne notitie."),
+        base_number=1,
+        sharing=services.Sharing(tlp=TLP.CLEAR),
+    )
+
+
+def test_an_older_red_revision_stays_with_its_named_people(personas):
+    article = relabelled_red(personas)
+    url = f"/api/v1/articles/{article.pk}"
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+    def get(persona: str | None, path: str):
+        auth = bearer(token_for(personas.get(persona), "read")) if persona else {}
+        response = Client().get(f"{url}{path}", **auth, **english)
+        assert SECRET not in response.content.decode() or persona in ("member_admin", "coordinator")
+        return response
+
+    # The current text is public; the RED revision is not, for the colleague either.
+    assert get(None, "").json()["body"] == "Interne notitie."
+    for persona in ("expert", "outsider"):
+        for path in ("/revisions/1", "/compare?old=1", "/compare?new=1", "/compare?old=1&new=2"):
+            assert "no revision 1 that you may read" in problem(get(persona, path), 404)
+    problem(get("outsider", "/revisions/2"), 403)
+    for path in ("/revisions", "/revisions/1", "/compare"):
+        problem(get(None, path), 401)
+    colleague = get("expert", "/revisions").json()
+    assert [(r["number"], r["tlp"]) for r in colleague] == [(2, "clear")]
+    compared = get("expert", "/compare").json()
+    assert (compared["old"], compared["new"], compared["tlp"]) == (2, 2, "clear")
+    # The author, named in revision 1, reads it; comparing takes the narrower label.
+    assert [r["number"] for r in get("member_admin", "/revisions").json()] == [2, 1]
+    compared = get("member_admin", "/compare").json()
+    assert (compared["old"], compared["new"], compared["tlp"]) == (1, 2, "red")
+    assert not AuditEvent.objects.filter(action="view.beyond_rule").exists()
+    # A coordinator may look, and that is on the record.
+    first = get("coordinator", "/revisions/1").json()
+    assert SECRET in first["body"]
+    assert first["tlp"] == "red"
+    event = AuditEvent.objects.get(
+        action="view.beyond_rule", object_type="knowledge.articlerevision"
+    )
+    assert (event.actor, event.object_id, event.data) == (
+        personas.coordinator,
+        str(article.revisions.get(number=1).pk),
+        {"surface": "api revision"},
+    )
+
+
+def test_an_older_revision_under_another_label_is_not_reverted_through_the_api(personas):
+    article = relabelled_red(personas)
+    url = f"/api/v1/articles/{article.pk}/revert"
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    for persona in ("member_admin", "coordinator"):
+        auth = bearer(token_for(personas.get(persona)))
+        detail = problem(
+            post(Client(), url, {"number": 1, "base_number": 2}, **auth, **english), 400
+        )
+        assert "Revision 1 was written under another label" in json.dumps(detail)
+    auth = bearer(token_for(personas.expert))
+    detail = problem(post(Client(), url, {"number": 1, "base_number": 2}, **auth, **english), 400)
+    assert "Choose an earlier revision." in json.dumps(detail)
+    article.refresh_from_db()
+    assert (article.number, article.tlp, article.body) == (2, TLP.CLEAR, "Interne notitie.")
+    assert SECRET not in Client().get(f"/api/v1/articles/{article.pk}").content.decode()
+
+
+def test_authors_are_named_never_by_e_mail_address(personas, client_for):
+    from ttc.core.testing import make_user
+    from ttc.members.models import Membership
+
+    nameless = make_user("naamloos@veilignetwerk.test")
+    Membership.objects.create(user=nameless, organisation=personas.member_company, role="member")
+    article = publish(personas, write(nameless))
+    client = client_for("expert")
+    for path in ("", "/revisions", "/revisions/1"):
+        response = client.get(f"/api/v1/articles/{article.pk}{path}")
+        assert response.status_code == 200, path
+        assert "naamloos@" not in response.content.decode(), path
+    assert client.get(f"/api/v1/articles/{article.pk}").json()["author"] == nameless.public_name
+    revisions = client.get(f"/api/v1/articles/{article.pk}/revisions").json()
+    assert [r["author"] for r in revisions] == [nameless.public_name]
+
+
+def test_the_tag_filter_finds_nothing_for_a_tag_on_unreadable_articles(personas, client_for):
+    publish(
+        personas,
+        write(personas.member_admin, tlp=TLP.RED, people=[personas.expert], tags=["Nachtvlinder"]),
+    )
+    for persona in ("anonymous", "outsider"):
+        body = client_for(persona).get("/api/v1/articles", {"tag": "nachtvlinder"}).json()
+        assert (body["count"], body["results"]) == (0, [])
+    assert (
+        client_for("expert").get("/api/v1/articles", {"tag": "nachtvlinder"}).json()["count"] == 1
+    )
 
 
 # --- queries and OpenAPI --------------------------------------------------------------

@@ -22,7 +22,7 @@ from ttc.api.auth import auth_or_anonymous, require_write
 from ttc.api.schemas import OrganisationRef
 from ttc.api.types import AuthedRequest, PublicRequest
 from ttc.core import access
-from ttc.core.tlp import TLP
+from ttc.core.tlp import TLP, most_restrictive
 from ttc.knowledge import services
 from ttc.knowledge.models import (
     BODY_MAX,
@@ -198,7 +198,11 @@ class RevertIn(Schema):
 
 class RevisionSummaryOut(Schema):
     number: int
-    author: str | None
+    author: str = Field(description="Who saved it (a name, never an e-mail address)")
+    tlp: TLP = Field(
+        description="The label the article had when this revision was saved: "
+        "it decides who may read this revision"
+    )
     note: str
     reverted_to: int | None = Field(description="Set when this revision brought back another")
     created_at: datetime
@@ -232,14 +236,19 @@ class DiffOut(Schema):
 class CompareOut(Schema):
     old: int = Field(description="The revision compared from")
     new: int = Field(description="The revision compared with")
+    tlp: TLP = Field(description="The narrower label of the two revisions")
     title: DiffOut
     summary: DiffOut
     body: DiffOut
 
 
 class CompareQuery(Schema):
-    old: int | None = Field(None, ge=1, description="Left out: the revision before `new`")
-    new: int | None = Field(None, ge=1, description="Left out: the latest revision")
+    old: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Left out: the revision I may read before `new`"
+    )
+    new: int | None = Field(
+        None, ge=1, le=MAX_ID, description="Left out: the latest revision I may read"
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -284,10 +293,14 @@ def _visible_article(user: AnyUser, article_id: int) -> Article:
     return article
 
 
-def _editable_article(user: User, article_id: int) -> Article:
-    article = _visible_article(user, article_id)
+def _require_editor(user: User, article: Article) -> None:
     if not article.may_edit(user):
         raise PermissionDenied(_("Only the author's organisation and coordinators change it."))
+
+
+def _editable_article(user: User, article_id: int) -> Article:
+    article = _visible_article(user, article_id)
+    _require_editor(user, article)
     return article
 
 
@@ -301,9 +314,9 @@ def _article_out(user: AnyUser, article: Article, *, surface: str = "api") -> di
         "summary_html": article.summary_html(),
         "body": article.body,
         "body_html": article.body_html(),
-        "author": article.created_by.display_name,
+        "author": article.created_by.public_name,
         "created_at": article.created_at,
-        "shared_with_people": [person.display_name for person in article.recipient_people.all()],
+        "shared_with_people": [person.public_name for person in article.recipient_people.all()],
         "shared_with_organisations": [
             _org_ref(organisation) for organisation in article.recipient_orgs.all()
         ],
@@ -362,7 +375,8 @@ def _conflicts_answer_409(run: Any) -> Any:
 def _revision_summary(revision: ArticleRevision) -> dict:
     return {
         "number": revision.number,
-        "author": revision.author.display_name if revision.author else None,
+        "author": revision.created_by.public_name,
+        "tlp": revision.tlp,
         "note": revision.note,
         "reverted_to": revision.reverted_to,
         "created_at": revision.created_at,
@@ -370,14 +384,14 @@ def _revision_summary(revision: ArticleRevision) -> dict:
     }
 
 
-def _revision(article: Article, number: int) -> ArticleRevision:
-    revision = (
-        ArticleRevision.objects.select_related("author")
-        .filter(article=article, number=number)
-        .first()
-    )
+def _revision(user: AnyUser, article: Article, number: int) -> ArticleRevision:
+    """One revision the person may read: each keeps the label it was written
+    under. One they may not read answers 404, like one that does not exist."""
+    revision = services.revisions_for(article, user).filter(number=number).first()
     if revision is None:
-        raise Http404
+        raise HttpError(
+            404, _("There is no revision %(number)s that you may read.") % {"number": number}
+        )
     return revision
 
 
@@ -578,12 +592,15 @@ def article_revert(request: AuthedRequest, article_id: int, payload: RevertIn) -
 @router.get(
     "/{int:article_id}/revisions",
     response={200: list[RevisionSummaryOut], **WRITE_ERRORS},
-    summary="Every revision, newest first (the article's editors)",
+    summary="The revisions I may read, newest first (the article's editors)",
 )
 def revision_list(request: AuthedRequest, article_id: int) -> list[dict]:
     article = _editable_article(request.auth, article_id)
     access.record_views(request.auth, [article], surface="api history")
-    return [_revision_summary(r) for r in article.revisions.select_related("author")]
+    revisions = list(services.revisions_for(article, request.auth))
+    # The notes say what changed: under a confidential label they are content too.
+    access.record_views(request.auth, revisions, surface="api history")
+    return [_revision_summary(revision) for revision in revisions]
 
 
 @router.get(
@@ -592,9 +609,11 @@ def revision_list(request: AuthedRequest, article_id: int) -> list[dict]:
     summary="One revision's text (the article's editors)",
 )
 def revision_detail(request: AuthedRequest, article_id: int, number: int) -> dict:
-    article = _editable_article(request.auth, article_id)
-    revision = _revision(article, number)
-    access.record_views(request.auth, [article], surface="api revision")
+    article = _visible_article(request.auth, article_id)
+    # A revision the person may not read is not there for them (404), editor or not.
+    revision = _revision(request.auth, article, number)
+    _require_editor(request.auth, article)
+    access.record_views(request.auth, [revision], surface="api revision")
     return {
         **_revision_summary(revision),
         "title": revision.title,
@@ -607,16 +626,25 @@ def revision_detail(request: AuthedRequest, article_id: int, number: int) -> dic
 @router.get(
     "/{int:article_id}/compare",
     response={200: CompareOut, **WRITE_ERRORS},
-    summary="Two revisions compared word by word, inline and side by side (the article's editors)",
+    summary="Two revisions I may read compared word by word, inline and side by side "
+    "(the article's editors)",
 )
 def revision_compare(request: AuthedRequest, article_id: int, query: Query[CompareQuery]) -> dict:
-    article = _editable_article(request.auth, article_id)
-    new = _revision(article, query.new or article.number)
-    old = _revision(article, query.old or max(new.number - 1, 1))
-    access.record_views(request.auth, [article], surface="api compare")
+    user = request.auth
+    article = _visible_article(user, article_id)
+    numbers = list(services.revisions_for(article, user).values_list("number", flat=True))
+    if not numbers:
+        raise Http404
+    # A revision the person may not read is not there for them (404), editor or not.
+    new = _revision(user, article, query.new or numbers[0])
+    earlier = next((number for number in numbers if number < new.number), new.number)
+    old = _revision(user, article, query.old or earlier)
+    _require_editor(user, article)
+    access.record_views(user, [old, new] if old.pk != new.pk else [new], surface="api compare")
     return {
         "old": old.number,
         "new": new.number,
+        "tlp": most_restrictive(old.tlp, new.tlp),
         "title": _diff(old.title, new.title),
         "summary": _diff(old.summary, new.summary),
         "body": _diff(old.body, new.body),

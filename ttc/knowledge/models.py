@@ -147,8 +147,15 @@ class Article(Labelled):
         return self.organisation_id is not None and self.organisation_id in user.organisation_ids
 
 
-class ArticleRevision(models.Model):
-    """One saved state of an article; never changed afterwards."""
+class ArticleRevision(Labelled):
+    """One saved state of an article; never changed afterwards.
+
+    A revision keeps the label and named recipients its article had when it
+    was saved, and `created_by` is the person who saved it: older text stays
+    with the people it was shared with when it was written, whatever the
+    article's label becomes later. Every surface reads revisions through
+    `access.visible_to`.
+    """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
@@ -156,14 +163,12 @@ class ArticleRevision(models.Model):
     summary = models.TextField(_("summary"))
     body = models.TextField(_("text"))
     note = models.CharField(_("what changed"), max_length=300, blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     reverted_to = models.PositiveIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-number"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="article_revision_number")
         ]

@@ -289,16 +289,42 @@ def _locked(article: Article) -> Article:
 def _add_revision(
     article: Article, *, author: User, note: str = "", reverted_to: int | None = None
 ) -> ArticleRevision:
-    return ArticleRevision.objects.create(
+    """The article as it is now, under the label and for the named recipients
+    it has now: a later change of label does not reach back to this text."""
+    revision = ArticleRevision.objects.create(
         article=article,
         number=article.number,
         title=article.title,
         summary=article.summary,
         body=article.body,
         note=note,
-        author=author,
+        created_by=author,
         reverted_to=reverted_to,
+        tlp=article.tlp,
     )
+    revision.recipient_people.set(article.recipient_people.all())
+    revision.recipient_orgs.set(article.recipient_orgs.all())
+    return revision
+
+
+def _recipients(obj: Article | ArticleRevision) -> tuple[str, set[int], set[int]]:
+    return (
+        obj.tlp,
+        set(obj.recipient_people.values_list("pk", flat=True)),
+        set(obj.recipient_orgs.values_list("pk", flat=True)),
+    )
+
+
+def shared_alike(revision: ArticleRevision, article: Article) -> bool:
+    """Whether the revision was written under the label and for the named
+    recipients the article has now."""
+    return _recipients(revision) == _recipients(article)
+
+
+def revisions_for(article: Article, user: AnyUser) -> QuerySet[ArticleRevision]:
+    """The article's revisions this person may read, newest first. Only the
+    article's editors see its history at all (the views check that first)."""
+    return access.visible_to(article.revisions.all(), user).select_related("created_by")
 
 
 @transaction.atomic
@@ -479,9 +505,24 @@ def article_revert(
     article = _locked(article)
     if base_number is not None and article.number != base_number:
         raise _conflict(article.number)
-    target = ArticleRevision.objects.filter(article=article, number=number).first()
+    # A revision the person may not read is treated as one that does not exist.
+    target = revisions_for(article, actor).filter(number=number).first()
     if target is None or number >= article.number:
         raise ValidationError({"number": _("Choose an earlier revision.")})
+    if not shared_alike(target, article):
+        # Bringing it back would show older text to people it was never shared
+        # with: sharing it wider is the source's decision, made by editing.
+        raise ValidationError(
+            {
+                "number": _(
+                    "Revision %(number)s was written under another label or for other "
+                    "people than the article has now, so it cannot simply come back. "
+                    "To share that text again, edit the article."
+                )
+                % {"number": number}
+            },
+            code="other_label",
+        )
     if all(getattr(target, name) == getattr(article, name) for name in VERSIONED):
         raise ValidationError({"number": _("This revision has the same text as the current one.")})
     article.title, article.summary, article.body = target.title, target.summary, target.body

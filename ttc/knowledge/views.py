@@ -17,6 +17,7 @@ from ttc.core import access
 from ttc.core.decorators import coordinator_required
 from ttc.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ttc.core.pagination import paginate
+from ttc.core.tlp import most_restrictive
 from ttc.knowledge import services
 from ttc.knowledge.forms import ArticleEditForm, ArticleForm, ReasonForm
 from ttc.knowledge.models import Article, ArticleKind, ArticleRevision, ArticleStatus, Tag
@@ -45,23 +46,25 @@ def _get_article_for_user(request: HtmxHttpRequest, pk: int) -> Article:
     return article
 
 
-def _get_editable_article(request: AuthenticatedHttpRequest, pk: int) -> Article:
-    article = _get_article_for_user(request, pk)
+def _require_editor(request: AuthenticatedHttpRequest, article: Article) -> None:
     if not article.may_edit(request.user):
         raise PermissionDenied(_("Only the author's organisation and coordinators change it."))
+
+
+def _get_editable_article(request: AuthenticatedHttpRequest, pk: int) -> Article:
+    article = _get_article_for_user(request, pk)
+    _require_editor(request, article)
     return article
 
 
-def _get_revision(article: Article, number: Any) -> ArticleRevision:
+def _get_revision(article: Article, number: Any, user: Any) -> ArticleRevision:
+    """One revision the person may read: each keeps the label it was written
+    under. One they may not read answers 404, like one that does not exist."""
     if not str(number).isdigit():
         raise Http404
-    revision = (
-        ArticleRevision.objects.select_related("author")
-        .filter(article=article, number=int(number))
-        .first()
-    )
+    revision = services.revisions_for(article, user).filter(number=int(number)).first()
     if revision is None:
-        raise Http404
+        raise Http404(_("There is no revision %(number)s that you may read.") % {"number": number})
     return revision
 
 
@@ -94,7 +97,15 @@ def article_list(request: HtmxHttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     readable = Article.objects.readable_by(user).published()
     articles = readable.select_related("organisation").prefetch_related("tags")
-    tag = Tag.objects.filter(slug=tag_slug).first() if tag_slug else None
+    # Only a tag of an article this person may read has a name for them: the
+    # slug of a tag on confidential articles alone behaves like an unknown one.
+    tag = (
+        Tag.objects.filter(
+            slug=tag_slug, articles__in=Article.objects.readable_by(user).values("pk")
+        ).first()
+        if tag_slug
+        else None
+    )
     if tag is not None:
         articles = articles.filter(tags=tag)
     elif tag_slug:
@@ -190,11 +201,13 @@ def article_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "knowledge/form.html", {"form": form, "article": None})
 
 
-def _changes_meanwhile(article: Article, since: int) -> list[dict[str, Any]]:
-    """What others changed since the revision this person edited, word by word."""
-    base = ArticleRevision.objects.filter(article=article, number=since).first()
+def _changes_meanwhile(article: Article, since: int, user: Any) -> list[dict[str, Any]]:
+    """What others changed since the revision this person edited, word by word
+    (the number comes from the form: only a revision they may read counts)."""
+    base = services.revisions_for(article, user).filter(number=since).first()
     if base is None:
         return []
+    access.record_views(user, [base], surface="edit")
     return [
         {
             "label": _part_label(name),
@@ -231,7 +244,9 @@ def article_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 # Keep every word the person wrote; show what changed meanwhile, and
                 # let the next save build on the newest revision.
                 article.refresh_from_db()
-                changes = _changes_meanwhile(article, form.cleaned_data["base_number"])
+                changes = _changes_meanwhile(
+                    article, form.cleaned_data["base_number"], request.user
+                )
                 data = request.POST.copy()
                 data["base_number"] = str(article.number)
                 form.data = data
@@ -259,8 +274,10 @@ def article_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def article_revert(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
-    article = _get_editable_article(request, pk)
-    revision = _get_revision(article, number)
+    article = _get_article_for_user(request, pk)
+    # A revision the person may not read is not there for them (404), editor or not.
+    revision = _get_revision(article, number, request.user)
+    _require_editor(request, article)
     if request.method == "POST":
         base = request.POST.get("base_number", "")
         done = _act(
@@ -278,33 +295,66 @@ def article_revert(request: AuthenticatedHttpRequest, pk: int, number: int) -> H
             return redirect(article)
         article.refresh_from_db()
     access.record_views(request.user, [article], surface="revert")
+    access.record_views(request.user, [revision], surface="revert")
     return render(
         request,
         "knowledge/revert.html",
-        {"article": article, "revision": revision, "diff": _diff(article, revision, "inline")},
+        {
+            "article": article,
+            "revision": revision,
+            "diff": _diff(article, revision, "inline"),
+            "shared_alike": services.shared_alike(revision, article),
+            "tlp": most_restrictive(article.tlp, revision.tlp),
+        },
     )
 
 
 # --- history --------------------------------------------------------------------------
 
 
+def _visible_numbers(article: Article, user: Any) -> list[int]:
+    """The numbers of the revisions this person may read, newest first."""
+    return list(services.revisions_for(article, user).values_list("number", flat=True))
+
+
+def _earlier(numbers: list[int], number: int) -> int | None:
+    """The newest of `numbers` (newest first) before `number`."""
+    return next((other for other in numbers if other < number), None)
+
+
 @login_required
 def article_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     article = _get_editable_article(request, pk)
     access.record_views(request.user, [article], surface="history")
-    page = paginate(request, article.revisions.select_related("author"))
+    numbers = _visible_numbers(article, request.user)
+    page = paginate(request, services.revisions_for(article, request.user))
+    # The notes say what changed: under a confidential label they are content too.
+    access.record_views(request.user, page.object_list, surface="history")
+    rows = [
+        {"revision": revision, "earlier": _earlier(numbers, revision.number)}
+        for revision in page.object_list
+    ]
     return render(
         request,
         "knowledge/history.html",
-        {"article": article, "page": page, "numbers": range(article.number, 0, -1)},
+        {
+            "article": article,
+            "page": page,
+            "rows": rows,
+            "numbers": numbers,
+            "compare_to": numbers[0] if numbers else None,
+            "compare_from": _earlier(numbers, numbers[0]) if numbers else None,
+        },
     )
 
 
 @login_required
 def article_revision(request: AuthenticatedHttpRequest, pk: int, number: int) -> HttpResponse:
-    article = _get_editable_article(request, pk)
-    revision = _get_revision(article, number)
-    access.record_views(request.user, [article], surface="revision")
+    article = _get_article_for_user(request, pk)
+    # A revision the person may not read is not there for them (404), editor or not.
+    revision = _get_revision(article, number, request.user)
+    _require_editor(request, article)
+    access.record_views(request.user, [revision], surface="revision")
     return render(
         request,
         "knowledge/revision.html",
@@ -313,6 +363,8 @@ def article_revision(request: AuthenticatedHttpRequest, pk: int, number: int) ->
             "revision": revision,
             "summary_html": render_markdown(revision.summary),
             "body_html": render_markdown(revision.body),
+            "may_revert": revision.number != article.number
+            and services.shared_alike(revision, article),
         },
     )
 
@@ -335,13 +387,20 @@ def _diff(old: Any, new: Any, mode: str) -> list[dict[str, Any]]:
 
 @login_required
 def article_compare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    article = _get_editable_article(request, pk)
-    newest = str(article.number)
-    older = str(max(article.number - 1, 1))
-    old = _get_revision(article, request.GET.get("from", older))
-    new = _get_revision(article, request.GET.get("to", newest))
+    """Two revisions the person may read; asking for one they may not read
+    answers 404, editor or not. Left out, they are the newest one and the one
+    before it."""
+    article = _get_article_for_user(request, pk)
+    user = request.user
+    numbers = _visible_numbers(article, user)
+    if not numbers:
+        raise Http404
+    new = _get_revision(article, request.GET.get("to", numbers[0]), user)
+    older = _earlier(numbers, new.number) or new.number
+    old = _get_revision(article, request.GET.get("from", older), user)
+    _require_editor(request, article)
     mode = "inline" if request.GET.get("mode") == "inline" else "side"
-    access.record_views(request.user, [article], surface="compare")
+    access.record_views(user, [old, new] if old.pk != new.pk else [new], surface="compare")
     return render(
         request,
         "knowledge/compare.html",
@@ -349,10 +408,11 @@ def article_compare(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "article": article,
             "old": old,
             "new": new,
+            # What the page shows is both texts: the narrower label of the two.
+            "tlp": most_restrictive(old.tlp, new.tlp),
             "mode": mode,
             "parts": _diff(old, new, mode),
-            # Revisions are numbered 1, 2, 3… without gaps.
-            "numbers": range(article.number, 0, -1),
+            "numbers": numbers,
             "side_query": urlencode({"from": old.number, "to": new.number, "mode": "side"}),
             "inline_query": urlencode({"from": old.number, "to": new.number, "mode": "inline"}),
         },
