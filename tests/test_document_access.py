@@ -12,7 +12,7 @@ from django.core import mail
 from django.urls import reverse
 
 from ttc.core.models import Notification
-from ttc.core.testing import PERSONA_NAMES
+from ttc.core.testing import PERSONA_NAMES, SEES, label_recipients
 from ttc.core.tlp import TLP
 from ttc.documents import services
 
@@ -28,16 +28,6 @@ SCENARIO = {
 }
 
 
-def recipients(personas, label):
-    if label == TLP.RED:
-        return {"people": [personas.expert]}
-    if label == TLP.AMBER_STRICT:
-        return {"organisations": [personas.hospital]}
-    if label == TLP.AMBER:
-        return {"organisations": [personas.member_company]}
-    return {}
-
-
 @pytest.mark.parametrize("label", list(TLP), ids=lambda label: label.label)
 def test_a_proposal_reaches_its_contributor_and_editors_only(personas, client_for, label):
     contributor, editor = SCENARIO[label]
@@ -46,7 +36,7 @@ def test_a_proposal_reaches_its_contributor_and_editors_only(personas, client_fo
         title="Intern draaiboek",
         tlp=label,
         sections=[("Stappen", "Eerst bellen.\n")],
-        **recipients(personas, label),
+        **label_recipients(personas, label),
     )
     services.document_set_editors(
         document=document, coordinator=personas.coordinator, editors=[personas.get(editor)]
@@ -73,7 +63,7 @@ def test_a_proposal_reaches_its_contributor_and_editors_only(personas, client_fo
         seen = any("Leak probe proposal" in page for page in (detail, queue, api, api_queue))
         assert seen == (persona in allowed), persona
         thread = client.get(section.get_absolute_url(), follow=True).content.decode()
-        assert ("Leak probe comment" in thread) == (persona in _readers(label)), persona
+        assert ("Leak probe comment" in thread) == (persona in SEES[label]), persona
 
     # Editors are told within the label; coordinators' oversight does not widen it.
     told = {
@@ -87,16 +77,6 @@ def test_a_proposal_reaches_its_contributor_and_editors_only(personas, client_fo
     mailed = {address for message in mail.outbox for address in message.to}
     assert mailed == {personas.get(name).email for name in told}
     assert all("Leak probe proposal body" not in message.body for message in mail.outbox)
-
-
-def _readers(label) -> set[str]:
-    return {
-        TLP.RED: {"coordinator", "expert"},
-        TLP.AMBER_STRICT: {"coordinator", "requester"},
-        TLP.AMBER: {"coordinator", "member_admin", "expert", "requester"},
-        TLP.GREEN: {"coordinator", "member_admin", "expert", "requester", "umbrella", "outsider"},
-        TLP.CLEAR: set(PERSONA_NAMES),
-    }[label]
 
 
 def test_a_contributor_who_loses_access_loses_their_proposal(personas, client_for):

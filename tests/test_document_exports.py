@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from ttc.core.models import AuditEvent
-from ttc.core.testing import PERSONA_NAMES, make_user, promote_coordinator
+from ttc.core.testing import PERSONA_NAMES, SEES, label_recipients, make_user, promote_coordinator
 from ttc.core.tlp import TLP
 from ttc.documents import services
 from ttc.documents.export_views import pdf_url_fetcher
@@ -32,24 +32,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 ATOM = "{http://www.w3.org/2005/Atom}"
 VISITOR_EMAIL = "bezoeker@example.org"
 HOSTILE = "Let op <script>alert('x')</script> en <img src=x onerror=alert(1)>.\n"
-
-READERS = {
-    TLP.RED: {"coordinator", "expert"},
-    TLP.AMBER_STRICT: {"coordinator", "requester"},
-    TLP.AMBER: {"coordinator", "member_admin", "expert", "requester"},
-    TLP.GREEN: {"coordinator", "member_admin", "expert", "requester", "umbrella", "outsider"},
-    TLP.CLEAR: set(PERSONA_NAMES),
-}
-
-
-def recipients(personas, label) -> dict:
-    if label == TLP.RED:
-        return {"people": [personas.expert]}
-    if label == TLP.AMBER_STRICT:
-        return {"organisations": [personas.hospital]}
-    if label == TLP.AMBER:
-        return {"organisations": [personas.member_company]}
-    return {}
 
 
 DEFAULT_SECTIONS = [
@@ -66,7 +48,7 @@ def make_document(personas, label=TLP.CLEAR, *, slug="anderhalve-meter", title=N
         summary="Hoe we **samen** verder gaan.",
         tlp=label,
         sections=DEFAULT_SECTIONS if sections is None else sections,
-        **recipients(personas, label),
+        **label_recipients(personas, label),
     )
 
 
@@ -348,10 +330,10 @@ def test_exports_follow_the_label(personas, client_for, label):
     for persona in PERSONA_NAMES:
         client = client_for(persona)
         for fmt in ("md", "html", "pdf"):
-            if fmt == "pdf" and persona in READERS[label] and persona != "coordinator":
+            if fmt == "pdf" and persona in SEES[label] and persona != "coordinator":
                 continue  # one PDF per label is enough to prove it renders
             response = client.get(export_url(document, fmt))
-            if persona in READERS[label]:
+            if persona in SEES[label]:
                 assert response.status_code == 200, (persona, fmt)
                 if fmt != "pdf":
                     assert "Leak probe export text" in response.content.decode()

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from ttc.accounts.models import User
 from ttc.core.models import AuditEvent
-from ttc.core.testing import PERSONA_NAMES
+from ttc.core.testing import PERSONA_NAMES, SEES, label_recipients
 from ttc.core.tlp import TLP
 from ttc.documents import services
 from ttc.documents.models import RevisionKind, SectionRevision
@@ -27,24 +27,6 @@ from ttc.documents.models import RevisionKind, SectionRevision
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 VISITOR_EMAIL = "bezoeker@example.org"
-
-READERS = {
-    TLP.RED: {"coordinator", "expert"},
-    TLP.AMBER_STRICT: {"coordinator", "requester"},
-    TLP.AMBER: {"coordinator", "member_admin", "expert", "requester"},
-    TLP.GREEN: {"coordinator", "member_admin", "expert", "requester", "umbrella", "outsider"},
-    TLP.CLEAR: set(PERSONA_NAMES),
-}
-
-
-def recipients(personas, label) -> dict:
-    if label == TLP.RED:
-        return {"people": [personas.expert]}
-    if label == TLP.AMBER_STRICT:
-        return {"organisations": [personas.hospital]}
-    if label == TLP.AMBER:
-        return {"organisations": [personas.member_company]}
-    return {}
 
 
 def make_document(personas, label=TLP.CLEAR, **extra):
@@ -60,7 +42,7 @@ def make_document(personas, label=TLP.CLEAR, **extra):
                 ("Scholen", "Leerlingen komen in groepen.\n"),
             ],
         ),
-        **recipients(personas, label),
+        **label_recipients(personas, label),
         **extra,
     )
 
@@ -458,7 +440,7 @@ def test_history_of_an_internal_document_follows_its_label(personas, client_for,
         client = client_for(persona)
         for url in urls:
             response = client.get(url)
-            if persona in READERS[label]:
+            if persona in SEES[label]:
                 assert response.status_code == 200, (persona, url)
                 assert "Leak probe" in response.content.decode(), (persona, url)
             else:

@@ -13,33 +13,22 @@ from django.core import mail
 from django.test import Client
 
 from ttc.core.models import Notification
-from ttc.core.testing import PERSONA_NAMES, LabelledSurfaces, Personas, labelled_surfaces
+from ttc.core.testing import (
+    PERSONA_NAMES,
+    RULE,
+    SEES,
+    LabelledSurfaces,
+    label_recipients,
+    labelled_surfaces,
+)
 from ttc.core.tlp import TLP
 
 LEAK_REGISTRY = labelled_surfaces()
 
-# Who may see each label by the rule (coordinators oversee everything on top).
-RULE = {
-    TLP.RED: {"expert"},
-    TLP.AMBER_STRICT: {"requester"},
-    TLP.AMBER: {"member_admin", "expert", "requester"},
-    TLP.GREEN: {"member_admin", "expert", "requester", "umbrella", "outsider"},
-    TLP.CLEAR: {"member_admin", "expert", "requester", "umbrella", "outsider", "anonymous"},
-}
-SEES = {label: people | {"coordinator"} for label, people in RULE.items()}
+# Who is told of new content: everyone the rule lets see it who has an account.
 NOTIFIED = {label: people - {"anonymous"} for label, people in RULE.items()}
 # "home" is the front page, which sends signed-in people on to their dashboard.
 SURFACES = ["home", "list", "detail", "search", "api_list", "api_detail"]
-
-
-def recipients(personas: Personas, label: TLP) -> dict:
-    if label == TLP.RED:
-        return {"people": [personas.expert], "organisations": []}
-    if label == TLP.AMBER_STRICT:
-        return {"people": [], "organisations": [personas.hospital]}
-    if label == TLP.AMBER:
-        return {"people": [], "organisations": [personas.member_company]}
-    return {"people": [], "organisations": []}
 
 
 def seen_on(surface: str, spec: LabelledSurfaces, obj, client: Client) -> bool:
@@ -63,7 +52,7 @@ def seen_on(surface: str, spec: LabelledSurfaces, obj, client: Client) -> bool:
 @pytest.mark.parametrize("label", list(TLP), ids=lambda label: label.label)
 @pytest.mark.parametrize("persona", PERSONA_NAMES)
 def test_nobody_sees_what_the_label_forbids(personas, client_for, spec, label, persona):
-    obj = spec.make(personas, label, **recipients(personas, label))
+    obj = spec.make(personas, label, **label_recipients(personas, label))
     client = client_for(persona)
     allowed = persona in SEES[label]
     for surface in SURFACES:
@@ -83,7 +72,7 @@ def test_nobody_sees_what_the_label_forbids(personas, client_for, spec, label, p
 @pytest.mark.parametrize("label", list(TLP), ids=lambda label: label.label)
 def test_notifications_reach_only_the_audience(personas, client_for, spec, label):
     mail.outbox.clear()
-    obj = spec.make(personas, label, **recipients(personas, label))
+    obj = spec.make(personas, label, **label_recipients(personas, label))
     notified = {
         name
         for name in PERSONA_NAMES

@@ -93,3 +93,13 @@ class LabelledForm(forms.Form):
             except ValidationError as error:
                 self.add_error("tlp", error)
         return cleaned
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal on the form: on its field where there is one,
+    above the form otherwise. The person's input stays in the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from ttc.accounts.models import User
+from ttc.core.tlp import TLP
 from ttc.members.models import Membership, MemberStatus, Organisation, OrganisationKind
 
 PASSWORD = "correct horse battery staple"
@@ -110,6 +111,32 @@ def promote_coordinator(user: User) -> User:
     user.is_coordinator = True
     user.save(update_fields=["is_coordinator"])
     return user
+
+
+#: Who may see each label in the scenario of `label_recipients`, by the rule:
+#: written out by hand from DESIGN.md §5, not computed by the policy under test.
+RULE = {
+    TLP.RED: {"expert"},
+    TLP.AMBER_STRICT: {"requester"},
+    TLP.AMBER: {"member_admin", "expert", "requester"},
+    TLP.GREEN: {"member_admin", "expert", "requester", "umbrella", "outsider"},
+    TLP.CLEAR: {"member_admin", "expert", "requester", "umbrella", "outsider", "anonymous"},
+}
+#: Coordinators oversee everything on top of the rule.
+SEES = {label: people | {"coordinator"} for label, people in RULE.items()}
+
+
+def label_recipients(personas: Personas, label: str) -> dict[str, list[Any]]:
+    """The named recipients of the shared scenario: RED names the expert;
+    AMBER+STRICT the hospital; AMBER the member company, which declares the
+    hospital as a client; GREEN and CLEAR name nobody."""
+    if label == TLP.RED:
+        return {"people": [personas.expert], "organisations": []}
+    if label == TLP.AMBER_STRICT:
+        return {"people": [], "organisations": [personas.hospital]}
+    if label == TLP.AMBER:
+        return {"people": [], "organisations": [personas.member_company]}
+    return {"people": [], "organisations": []}
 
 
 @dataclass(frozen=True)

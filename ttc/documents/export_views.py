@@ -26,6 +26,7 @@ from django.views.decorators.csp import csp_override
 
 from ttc.core import access, audit
 from ttc.core.tlp import TLP
+from ttc.documents import selectors
 from ttc.documents.selectors import Chapter, as_markdown, chapters_at
 from ttc.documents.views import get_document_for_user
 from ttc.lib.markdown import render as render_markdown
@@ -127,23 +128,6 @@ def _requested_version(request: HttpRequest, document: Document) -> int | None:
     return version
 
 
-def _credits(document: Document, version: int) -> tuple[list[str], bool]:
-    """Who wrote the text up to `version`, in order of their first change, and
-    whether anyone chose to stay anonymous."""
-    names: list[str] = []
-    anonymous = False
-    for credit in (
-        document.revisions.filter(document_version__lte=version)
-        .order_by("document_version")
-        .values_list("credit", flat=True)
-    ):
-        if not credit:
-            anonymous = True
-        elif credit not in names:
-            names.append(credit)
-    return names, anonymous
-
-
 def _markdown(document: Document, chapters: list[Chapter], context: dict[str, Any]) -> str:
     text = as_markdown(document, chapters)
     if document.tlp != TLP.CLEAR:
@@ -182,7 +166,7 @@ def document_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         return redirect("document_history", document.slug)
     chapters = chapters_at(document, requested)
     version = requested or document.version
-    credits, anonymous = _credits(document, version)
+    credits, anonymous = selectors.credits(document, version)
     context: dict[str, Any] = {
         "document": document,
         "tlp_class": document.tlp.replace("+", "-"),

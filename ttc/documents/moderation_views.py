@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ttc.core import access
+from ttc.core.forms import add_service_errors
 from ttc.core.http import AuthenticatedHttpRequest
 from ttc.core.pagination import paginate
 from ttc.documents import services
 from ttc.documents.forms import AcceptForm, DeclineForm
 from ttc.documents.models import Document, Proposal, ProposalStatus
-from ttc.documents.views import add_errors, may_moderate
+from ttc.documents.views import may_moderate
 from ttc.lib import textdiff
 
 
@@ -157,7 +158,7 @@ def proposal_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if form is None:
             messages.error(request, " ".join(error.messages))
             return redirect(proposal)
-        add_errors(form, error)
+        add_service_errors(form, error)
         return _page(request, proposal, accept_form=form, status=400)
     if revision.number == 1:
         messages.success(request, _("Accepted: the new section is added to the document."))
@@ -193,7 +194,7 @@ def proposal_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
                 proposal=proposal, editor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Declined. The contributor is told why."))
             return redirect(_next_in_queue(request, proposal) or proposal.get_absolute_url())

@@ -39,6 +39,22 @@ def as_markdown(document: Document, chapters: list[Chapter]) -> str:
     return "\n".join(parts)
 
 
+def credits(document: Document, version: int | None = None) -> tuple[list[str], bool]:
+    """Who wrote the text up to `version` (now when empty), in order of their
+    first change, and whether anyone chose to stay anonymous."""
+    revisions = document.revisions.order_by("document_version")
+    if version is not None:
+        revisions = revisions.filter(document_version__lte=version)
+    names: list[str] = []
+    anonymous = False
+    for credit in revisions.values_list("credit", flat=True):
+        if not credit:
+            anonymous = True
+        elif credit not in names:
+            names.append(credit)
+    return names, anonymous
+
+
 def document_history(document: Document) -> QuerySet[SectionRevision]:
     """Every accepted change, newest first."""
     return document.revisions.select_related("section", "editor").order_by("-document_version")

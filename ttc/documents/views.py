@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from ttc.core import access
 from ttc.core.decorators import coordinator_required
+from ttc.core.forms import add_service_errors
 from ttc.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ttc.core.ratelimit import allow, client_address, mailbox
-from ttc.documents import services
+from ttc.documents import selectors, services
 from ttc.documents.forms import CommentForm, DocumentForm, EditorsForm, ProposalForm
 from ttc.documents.models import Comment, Document, Proposal, Section
 
@@ -36,14 +35,6 @@ def get_section_for_user(request: HtmxHttpRequest, slug: str, section_pk: int) -
     section = get_object_or_404(Section, pk=section_pk, document=document)
     section.document = document
     return section
-
-
-def add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def document_list(request: HtmxHttpRequest) -> HttpResponse:
@@ -68,6 +59,7 @@ def document_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         comment_count=Count("comments", filter=Q(comments__removed_at__isnull=True))
     )
     is_editor = document.is_editor(request.user)
+    credits, anonymous_credits = selectors.credits(document)
     return render(
         request,
         "documents/detail.html",
@@ -76,17 +68,10 @@ def document_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "sections": sections,
             "is_editor": is_editor,
             "pending_count": document.proposals.pending().count() if is_editor else 0,
-            "credits": _credits(document),
-            "anonymous_credits": document.revisions.filter(credit="").exists(),
+            "credits": credits,
+            "anonymous_credits": anonymous_credits,
         },
     )
-
-
-def _credits(document: Document) -> list[str]:
-    """Everyone whose accepted work is in the document and who wanted their
-    name shown; anonymous contributions stay anonymous."""
-    names = document.revisions.exclude(credit="").values_list("credit", flat=True).distinct()
-    return sorted(set(names))
 
 
 def section_detail(request: HtmxHttpRequest, slug: str, section_pk: int) -> HttpResponse:
@@ -169,7 +154,7 @@ def proposal_new(
                     name=data.get("name", ""),
                 )
             except ValidationError as error:
-                add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 if visitor:
                     return render(
@@ -216,7 +201,7 @@ def comment_add(request: AuthenticatedHttpRequest, slug: str, section_pk: int) -
                 section=section, author=request.user, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your comment is placed."))
             return redirect(section.get_absolute_url() + "#comments")
@@ -250,7 +235,7 @@ def document_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 sections=data["text"],
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The document is online."))
             return redirect(document)
@@ -268,7 +253,7 @@ def document_editors(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
                 document=document, coordinator=request.user, editors=form.cleaned_data["editors"]
             )
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The editors are saved."))
             return redirect(document)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from ttc.core import access
 from ttc.core.decorators import coordinator_required
+from ttc.core.forms import add_service_errors
 from ttc.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ttc.core.pagination import paginate
 from ttc.helprequests import matching, services
@@ -95,7 +96,7 @@ def helprequest_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 submission_key=form.cleaned_data["submission_key"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -103,14 +104,6 @@ def helprequest_new(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return redirect(help_request)
     return render(request, "helprequests/new.html", {"form": form})
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @dataclass(frozen=True)

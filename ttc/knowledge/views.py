@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from ttc.core import access
 from ttc.core.decorators import coordinator_required
+from ttc.core.forms import add_service_errors
 from ttc.core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from ttc.core.pagination import paginate
 from ttc.core.tlp import most_restrictive
@@ -66,14 +67,6 @@ def _get_revision(article: Article, number: Any, user: Any) -> ArticleRevision:
     if revision is None:
         raise Http404(_("There is no revision %(number)s that you may read.") % {"number": number})
     return revision
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _act(request: AuthenticatedHttpRequest, action: Any, success: str) -> bool:
@@ -194,7 +187,7 @@ def article_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 sharing=form.sharing(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved as a draft. Send it for review when it is ready."))
             return redirect(article)
@@ -239,7 +232,7 @@ def article_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 sharing=form.sharing_if_shown(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
             if getattr(error, "code", None) == "conflict":
                 # Keep every word the person wrote; show what changed meanwhile, and
                 # let the next save build on the newest revision.
@@ -467,7 +460,7 @@ def _reason_page(
         try:
             run(article, form.cleaned_data["reason"])
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, success)
             return redirect(then(article))
