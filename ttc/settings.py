@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "ttc.helprequests",
     "ttc.documents",
     "ttc.knowledge",
+    "ttc.incidents",
     "ttc.api",
     "ttc.demo",
 ]
@@ -337,6 +338,23 @@ NINJA_NUM_PROXIES = 1 if TTC_BEHIND_PROXY else 0
 TTC_PROPOSAL_RATE_VISITOR = env_rate("TTC_PROPOSAL_RATE_VISITOR", "5/h")
 TTC_PROPOSAL_RATE_PERSON = env_rate("TTC_PROPOSAL_RATE_PERSON", "60/h")
 TTC_API_TOKEN_PREFIX = "ttc_"  # noqa: S105 - a prefix, not a secret
+#: Minutes from an incident's report until it must be acknowledged and until a
+#: responder must have accepted, per severity (4 = patient care affected).
+#: Override one with e.g. TTC_INCIDENT_ACKNOWLEDGE_4=10.
+TTC_INCIDENT_DEADLINES = {
+    severity: {
+        "acknowledge": env_int(f"TTC_INCIDENT_ACKNOWLEDGE_{severity}", acknowledge, minimum=1),
+        "responder": env_int(f"TTC_INCIDENT_RESPONDER_{severity}", responder, minimum=1),
+    }
+    for severity, acknowledge, responder in (
+        (4, 15, 60),
+        (3, 60, 4 * 60),
+        (2, 4 * 60, 24 * 60),
+        (1, 24 * 60, 3 * 24 * 60),
+    )
+}
+#: The largest STIX bundle an import reads.
+TTC_STIX_IMPORT_MAX_BYTES = env_int("TTC_STIX_IMPORT_MAX_BYTES", 5_000_000, minimum=10_000)
 
 LOGGING = {
     "version": 1,

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("ttc.helprequests.urls")),
     path("statistics/", include("ttc.helprequests.stats_urls")),
     path("documents/", include("ttc.documents.urls")),
+    path("incidents/", include("ttc.incidents.urls")),
     path("search/", include("ttc.knowledge.search_urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", not_found_view),

@@ -20,6 +20,7 @@ from ttc.api.helprequests import (
     proposals_router,
     requests_router,
 )
+from ttc.api.incidents import router as incidents_router
 from ttc.api.knowledge import router as knowledge_router
 from ttc.api.me import router as me_router
 from ttc.api.membership import router as membership_router
@@ -56,6 +57,7 @@ api.add_router("/articles", knowledge_router)
 api.add_router("/search", search_router)
 api.add_router("/documents", documents_router)
 api.add_router("/document-proposals", document_proposals_router)
+api.add_router("", incidents_router)
 
 
 def _problem(request: HttpRequest, detail: object, status: int) -> HttpResponse:

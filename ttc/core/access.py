@@ -97,7 +97,13 @@ def rule_filter(model: type[models.Model], user: AnyUser) -> Q:
     red = Q(tlp=TLP.RED, pk__in=_labelled_ids(model, "recipient_people", [user.pk]))
     if through_organisations:
         red &= member_of_named
-    return condition | red
+    condition |= red
+    # Content worked by a team (an incident and its indicators) is shared with
+    # the people who accepted a place on it, whatever its label.
+    team_access = getattr(model, "team_access", None)
+    if team_access is not None:
+        condition |= team_access(user)
+    return condition
 
 
 def visible_to[QS: models.QuerySet[Labelled]](queryset: QS, user: AnyUser) -> QS:
@@ -122,9 +128,17 @@ def can_view(user: AnyUser, obj: Labelled) -> bool:
 def audience(obj: Labelled) -> models.QuerySet[User]:
     """The active people the rule lets see `obj`: whom a notification may reach.
     Coordinator oversight does not widen it."""
+    people = get_user_model().objects.filter(is_active=True, deleted_at__isnull=True)
+    by_label = _audience_by_label(obj, people)
+    team = getattr(obj, "team", None)
+    if team is None:
+        return by_label
+    return people.filter(Q(pk__in=by_label.values("pk")) | Q(pk__in=team().values("pk")))
+
+
+def _audience_by_label(obj: Labelled, people: models.QuerySet[User]) -> models.QuerySet[User]:
     from ttc.members.models import Membership, MemberStatus, Organisation
 
-    people = get_user_model().objects.filter(is_active=True, deleted_at__isnull=True)
     label = TLP(obj.tlp)
     if label == TLP.CLEAR or label == TLP.GREEN:
         return people.filter(

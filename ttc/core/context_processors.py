@@ -39,6 +39,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     else:
         items.append((_("Organisations"), reverse("organisation_list")))
         items.append((_("Help requests"), reverse("helprequest_list")))
+        items.append((_("Incidents"), reverse("incident_list")))
     if user.role in (Role.MEMBER_ADMIN, Role.EXPERT):
         items.append((_("Requests for you"), reverse("proposal_list")))
     if user.is_coordinator:

@@ -21,6 +21,7 @@ from ttc.core.models import AuditEvent, Notification, OutboxEmail
 from ttc.core.pagination import paginate
 from ttc.documents.models import Proposal as DocumentProposal
 from ttc.helprequests.views import dashboard_panel as helprequest_panel
+from ttc.incidents.views import dashboard_panel as incident_panel
 from ttc.knowledge.services import review_queue
 
 
@@ -49,6 +50,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             action__startswith="view"
         )[:8]
     context["help"] = helprequest_panel(user)
+    context["incidents"] = incident_panel(user)
     context["proposals_waiting"] = DocumentProposal.objects.moderated_by(user).pending().count()
     if user.is_coordinator:
         context["articles_waiting"] = review_queue().count()

@@ -22,7 +22,7 @@ from ttc.accounts.models import User
 from ttc.announcements.services import announcement_publish
 from ttc.core import audit
 from ttc.core.tlp import TLP
-from ttc.demo import documents
+from ttc.demo import documents, incidents
 from ttc.demo.helprequests import MIN_REQUESTS, REQUESTS_PER_COMPANY, RequestSeeder, summary
 from ttc.members import breaches, experts, vetting
 from ttc.members.compliance import Issue
@@ -199,15 +199,18 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"Demo data loaded in {time.perf_counter() - started:.1f} s.")
             )
-        for line in summary() + documents.summary():
+        for line in summary() + documents.summary() + incidents.summary():
             self.stdout.write(line)
         self.stdout.write(f"\nDemo log-ins (password for each: {DEMO_PASSWORD}):")
         for _, email, description in PERSONAS:
             self.stdout.write(f"  {email:42} {description}")
         self.stdout.write(
             "Every log-in except the anonymous visitor must set up two-factor authentication "
-            "(an authenticator app) on first sign-in.\n"
+            "(an authenticator app) on first sign-in."
         )
+        for line in incidents.who_sees_what(PERSONAS):
+            self.stdout.write(line)
+        self.stdout.write("")
 
 
 class Seeder:
@@ -256,6 +259,7 @@ class Seeder:
             count=requests,
         ).run()
         documents.DocumentSeeder(personas=people, coordinators=self.core_team).run()
+        incidents.IncidentSeeder(personas=people, coordinators=self.core_team).run()
         audit.record(
             actor=None,
             action="demo.seed",
