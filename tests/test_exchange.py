@@ -941,3 +941,15 @@ def test_a_sighting_without_its_indicator_reference_is_refused() -> None:
     assert refused(bundle_text(indicator(), sighting)) == (
         f"Sighting {sighting['id']} has no “sighting_of_ref”."
     )
+
+
+def test_many_complex_patterns_are_refused_before_the_grammar_reads_them_all() -> None:
+    ored = " OR ".join(f"[domain-name:value = 'host{n}.zorgdreiging.nl']" for n in range(180))
+    bad = [indicator(ored) for _ in range(40)]
+    message = refused(bundle_text(*bad))
+    assert "too complex to import at once" in message
+
+
+def test_a_bundle_beyond_one_save_is_refused() -> None:
+    many = [indicator(f"[domain-name:value = 'host{n}.zorgdreiging.nl']") for n in range(10_001)]
+    assert "more than 10,000 indicators" in refused(bundle_text(*many), max_bytes=50_000_000)

@@ -53,6 +53,9 @@ SECRET_BODY = "Versleutelde PACS-servers en een losgeldbrief"
 NOTE_TEXT = "Geheime notitie over de back-ups"
 TASK_TEXT = "Geheime taak: tapes ophalen"
 EVENT_TEXT = "Geheime gebeurtenis: eerste beacon"
+ROOT_CAUSE = "Geheime oorzaak: een oude VPN-account"
+#: The reporter's phone number, from ttc.incidents.testing.report_data.
+CONTACT_PHONE = "+31 50 123 4567"
 
 
 def comment_for(label: str) -> str:
@@ -82,6 +85,7 @@ def case(personas):
         services.note_create(
             incident=incident, actor=personas.member_admin, title="Back-ups", body=NOTE_TEXT
         )
+        services.report_update(incident=incident, actor=personas.requester, root_cause=ROOT_CAUSE)
         indicators.indicators_save(
             incident=incident,
             actor=personas.member_admin,
@@ -114,9 +118,12 @@ def test_the_incident_and_its_case_work(personas, client_for, case, label, perso
     assert (incident.reference in listing) == sees
     api = _page(client, f"/api/v1/incidents/{incident.reference}")
     assert (SECRET_BODY in api) == sees
-    # Case work: only the case, also where the label lets others read the incident.
-    for text in (NOTE_TEXT, TASK_TEXT, EVENT_TEXT):
+    # Case work, the NIS2 reports and the contact: only the case, also where the
+    # label lets others read the incident.
+    for text in (NOTE_TEXT, TASK_TEXT, EVENT_TEXT, CONTACT_PHONE):
         assert (text in detail) == works, text
+    for text in (ROOT_CAUSE, CONTACT_PHONE):
+        assert (text in api) == works, text
     for path in ("notes", "tasks", "timeline"):
         content = _page(client, f"/api/v1/incidents/{incident.reference}/{path}")
         assert (NOTE_TEXT in content or TASK_TEXT in content or EVENT_TEXT in content) == works, (
@@ -124,6 +131,7 @@ def test_the_incident_and_its_case_work(personas, client_for, case, label, perso
         )
     stage = _page(client, reverse("incident_stage_report", args=[incident.reference, "final"]))
     assert (SECRET_BODY in stage) == works
+    assert (ROOT_CAUSE in stage) == works
 
 
 @pytest.mark.parametrize("label", LABELS, ids=lambda label: label.label)
@@ -269,3 +277,31 @@ def test_a_lifecycle_notifies_only_who_may_see(personas, label):
         assert outsider.email not in reached
     for message in mail.outbox:
         assert SECRET_BODY not in message.body and incident.title not in message.subject
+
+
+def test_saving_never_tells_of_an_indicator_one_may_not_see(personas, client_for):
+    """A responder's RED indicator names nobody at the hospital: a hospital
+    colleague who saves the same value learns nothing of it."""
+    incident = report(personas)
+    respond(personas, incident)
+    indicators.indicators_save(
+        incident=incident,
+        actor=personas.expert,
+        items=[indicators.Item("ipv4", "185.220.101.47", TLP.RED)],
+    )
+    Indicator.objects.filter(incident=incident).update(tlp=TLP.RED)
+    Indicator.objects.get().recipient_people.set([personas.expert])
+    saved = indicators.indicators_save(
+        incident=incident,
+        actor=personas.requester,
+        items=[indicators.Item("ipv4", "185.220.101.47", TLP.AMBER_STRICT)],
+    )
+    assert saved == indicators.Saved(created=1, seen_again=0)
+    preview = client_for("requester").post(
+        f"/api/v1/incidents/{incident.reference}/indicators/extract",
+        {"text": "185.220.101.47"},
+        content_type="application/json",
+    )
+    assert preview.status_code == 200
+    (found,) = preview.json()["found"]
+    assert found["value"] == "185.220.101.47" and found["on_incident"] is False

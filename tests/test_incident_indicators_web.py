@@ -72,7 +72,7 @@ def review_data(response):
             data[form.add_prefix(name)] = form[name].value() or ""
         if form["selected"].value():
             data[form.add_prefix("selected")] = "on"
-    for name in ("more", "rejected", "rejected_total"):
+    for name in ("more", "rejected", "rejected_total", "submission_key"):
         data[name] = extras[name].value() or ""
     if extras["save_more"].value():
         data["save_more"] = "on"
@@ -216,16 +216,24 @@ class TestPasteAndReview:
         assert "0 new indicators, 7 seen again." in response.content.decode()
         assert set(Indicator.objects.values_list("sightings", flat=True)) == {2}
 
+    def test_the_same_review_page_sent_twice_saves_once(self, incident, client_for):
+        client = client_for("expert")
+        data = review_data(paste(client, incident))
+        save(client, incident, data)
+        response = save(client, incident, data, follow=True)
+        assert "These indicators were saved already." in response.content.decode()
+        assert set(Indicator.objects.values_list("sightings", flat=True)) == {1}
+
     def test_the_reporting_side_pastes_too(self, incident, client_for):
         client = client_for("requester")
         save(client, incident, review_data(paste(client, incident)))
         assert values_of(incident) == REFANGED
 
     def test_a_text_over_the_limit_is_refused_and_kept(self, incident, client_for):
-        text = "a" * 2_000_001
+        text = "a" * 1_000_001
         response = paste(client_for("expert"), incident, text)
         assert response.status_code == 200
-        assert "The text has 2,000,001 characters; at most 2,000,000 are read at once." in (
+        assert "The text has 1,000,001 characters; at most 1,000,000 are read at once." in (
             response.content.decode()
         )
         assert response.context["form"]["text"].value() == text
@@ -246,6 +254,7 @@ class TestPasteAndReview:
         save(client, incident, data)
         assert len(values_of(incident)) == 5
         data["save_more"] = "on"
+        data["submission_key"] = str(uuid.uuid4())  # the page shown again
         response = save(client, incident, data, follow=True)
         assert values_of(incident) == REFANGED
         assert "2 new indicators, 5 seen again." in response.content.decode()
@@ -439,10 +448,19 @@ class TestImport:
         )
         assert "Imported: 2 new indicators, 0 seen again." in response.content.decode()
         rows = Indicator.objects.filter(incident=incident)
+        # Marked GREEN in the bundle, but never shared wider than the incident on
+        # import: widening is the decision of whoever added it.
         assert {(row.value, row.tlp, row.source) for row in rows} == {
-            (C2_ADDRESS, TLP.GREEN, Indicator.Source.IMPORT),
-            ("evil-c2.nl", TLP.GREEN, Indicator.Source.IMPORT),
+            (C2_ADDRESS, incident.tlp, Indicator.Source.IMPORT),
+            ("evil-c2.nl", incident.tlp, Indicator.Source.IMPORT),
         }
+
+    def test_a_bundle_may_narrow_an_indicator(self, incident, client_for):
+        client_for("expert").post(
+            url("indicators_import", incident.reference),
+            {"bundle": bundle_with(("ipv4", C2_ADDRESS), tlp="red")},
+        )
+        assert Indicator.objects.get().tlp == TLP.RED
 
     def test_a_pasted_bundle(self, incident, client_for):
         response = client_for("requester").post(
@@ -583,7 +601,12 @@ class TestIndicatorDetail:
         assert Indicator.objects.get().sightings == 1
 
     def test_sighting_relabel_and_delete(self, personas, incident, client_for):
-        add_indicators(personas, incident, [("ipv4", C2_ADDRESS)])
+        # The expert adds it, so the expert may share it more widely.
+        indicators.indicators_save(
+            incident=incident,
+            actor=personas.expert,
+            items=[indicators.Item("ipv4", C2_ADDRESS, incident.tlp)],
+        )
         indicator = Indicator.objects.get()
         client = client_for("expert")
         response = client.post(url("indicator_action", indicator.uuid, "sighting"), follow=True)
@@ -602,6 +625,22 @@ class TestIndicatorDetail:
         assert response["Location"] == incident.get_absolute_url() + "#indicators"
         assert not Indicator.objects.exists()
         assert AuditEvent.objects.filter(action="incident.indicator.delete").exists()
+
+    def test_only_the_source_or_a_coordinator_shares_more_widely(
+        self, personas, incident, client_for
+    ):
+        add_indicators(personas, incident, [("ipv4", C2_ADDRESS)], tlp=TLP.RED)
+        indicator = Indicator.objects.get()
+        # The coordinator added it: the responder may narrow, never widen it.
+        response = client_for("expert").post(
+            url("indicator_action", indicator.uuid, "relabel"), {"tlp": TLP.CLEAR}, follow=True
+        )
+        assert "Only whoever added the indicator" in response.content.decode()
+        assert Indicator.objects.get().tlp == TLP.RED
+        client_for("coordinator").post(
+            url("indicator_action", indicator.uuid, "relabel"), {"tlp": TLP.GREEN}
+        )
+        assert Indicator.objects.get().tlp == TLP.GREEN
 
     def test_readers_who_do_not_work_on_it_cannot_change_it(self, personas, incident, client_for):
         add_indicators(personas, incident, [("ipv4", C2_ADDRESS)], tlp=TLP.GREEN)

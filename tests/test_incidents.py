@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -49,7 +50,7 @@ class TestReporting:
         response = client.post(reverse("incident_new"), data, follow=True)
         incident = Incident.objects.get()
         assert response.redirect_chain[-1][0] == incident.get_absolute_url()
-        assert incident.reference == f"TTC-{timezone.now().year}-0001"
+        assert re.fullmatch(rf"TTC-{timezone.now().year}-[A-Z2-9]{{5}}", incident.reference)
         assert incident.tlp == TLP.AMBER_STRICT
         assert incident.status == Status.NEW
         assert list(incident.recipient_orgs.all()) == [personas.hospital]
@@ -96,9 +97,12 @@ class TestReporting:
         with pytest.raises(ValidationError):
             report(personas, tlp=TLP.RED)
 
-    def test_references_count_up_per_year(self, personas):
+    def test_references_say_nothing_of_other_incidents(self, personas, monkeypatch):
+        # Random, not counted; a reference drawn twice is drawn again.
+        drawn = iter(["TTC-2026-AAAAA", "TTC-2026-AAAAA", "TTC-2026-BBBBB"])
+        monkeypatch.setattr(services, "_new_reference", lambda year: next(drawn))
         first, second = report(personas), report(personas)
-        assert first.reference.endswith("-0001") and second.reference.endswith("-0002")
+        assert (first.reference, second.reference) == ("TTC-2026-AAAAA", "TTC-2026-BBBBB")
 
 
 class TestStatus:
@@ -515,3 +519,19 @@ def test_a_responder_whose_member_is_suspended_loses_access(personas, client_for
     personas.member_company.save(update_fields=["status"])
     assert client.get(incident.get_absolute_url()).status_code == 404
     assert personas.expert not in incident.team()
+
+
+def test_a_member_with_a_conflict_of_interest_is_not_invited(personas):
+    from ttc.helprequests.models import ConflictOfInterest
+
+    ConflictOfInterest.objects.create(
+        member=personas.member_company,
+        public_party=personas.hospital,
+        description="Levert het EPD",
+        declared_by=personas.member_admin,
+    )
+    incident = report(personas)
+    with pytest.raises(ValidationError, match="conflict of interest"):
+        services.responder_invite(
+            incident=incident, actor=personas.coordinator, person=personas.expert
+        )

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from stix2validator import ValidationOptions, validate_string
 
@@ -1081,3 +1082,16 @@ def test_openapi_describes_every_incident_path(db):
     components = schema["components"]["schemas"]
     assert "email" not in components["PersonRef"]["properties"]
     assert components["ReportIn"]["properties"]["title"]["maxLength"] == 200
+
+
+def test_a_since_beyond_the_calendar_is_refused(personas, labelled, client_for):
+    raw = token_for(personas.expert, scope="read")
+    detail = problem(
+        Client().get(f"{API}/feed/csv", {"since": "9999-12-31T23:59:59-01:00"}, **bearer(raw)),
+        400,
+    )
+    assert "since" in detail
+    page = client_for("expert").get(
+        reverse("incident_feed_download", args=["csv"]) + "?since=9999-12-31T23:59:59-01:00"
+    )
+    assert page.status_code == 400

@@ -15,7 +15,6 @@ coordinators, who assemble the team and need to reach people.
 from __future__ import annotations
 
 import contextlib
-import re
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -197,7 +196,9 @@ class IncidentOut(IncidentSummaryOut):
     next_statuses: list[IncidentStatus] = Field(
         description="Where the status may go from here (who may move it: see the docs)"
     )
-    report: ReportOut
+    report: ReportOut | None = Field(
+        None, description="The NIS2 reports: for the people working on the case only"
+    )
     team: list[TeamMemberOut] = Field(
         description="Invited and accepted responders (coordinators: every place, with e-mail)"
     )
@@ -657,7 +658,8 @@ def _incident_out(user: AnyUser, incident: Incident, *, surface: str = "api") ->
         "responder_overdue": incident.responder_overdue(now),
         "closed_at": incident.closed_at,
         "next_statuses": list(TRANSITIONS[incident.status]),
-        "report": _report_out(incident, now),
+        # The NIS2 reports are case work: for the case only, whatever the label.
+        "report": _report_out(incident, now) if works else None,
         "team": _team_out(user, incident),
         "may_work_on": works,
     }
@@ -1308,10 +1310,11 @@ def indicators_extract(request: AuthedRequest, reference: str, payload: ExtractI
             % {"max": f"{MAX_EXTRACT_CHARS:,}"},
         )
     extraction = ioc.extract(payload.text, limit=indicators.MAX_PER_SAVE)
+    # Only what the caller may see: a RED indicator of someone else stays unknown.
     known = set(
-        incident.indicators.filter(
-            key__in=[indicator_key(found.kind, found.value) for found in extraction.found]
-        ).values_list("key", flat=True)
+        indicators.visible_indicators(incident, request.auth)
+        .filter(key__in=[indicator_key(found.kind, found.value) for found in extraction.found])
+        .values_list("key", flat=True)
     )
     return Status(
         200,
@@ -1473,34 +1476,9 @@ def indicator_detail(request: PublicRequest, indicator_id: uuid.UUID) -> dict:
 
 # --- the member feed ----------------------------------------------------------------------
 
-#: A time, then a time-zone offset whose `+` became a space.
-_SPACED_OFFSET = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
-
 
 def _since(value: str | None) -> datetime | None:
-    """An ISO 8601 date or moment, read as the feed page reads it: without a
-    time zone, UTC. A `+` left unencoded in a query string arrives as a space:
-    it is read as the `+` it was."""
-    if value is None or not value.strip():
-        return None
-    text = _SPACED_OFFSET.sub(r"\1+\2", value.strip())
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(
-            {
-                "since": [
-                    _(
-                        "“%(since)s” is not a date or time. Give it in ISO 8601, for example "
-                        "2026-03-01 or 2026-03-01T08:00:00Z."
-                    )
-                    % {"since": value[:64]}
-                ]
-            }
-        ) from None
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=UTC)
-    return moment
+    return indicators.parse_since(value)
 
 
 def _stamp(moment: datetime) -> str:

@@ -261,8 +261,7 @@ RESPONDERS = 6
 
 
 class IncidentSeeder:
-    """Tells the wave, incident by incident, oldest first (so that the
-    references follow the story)."""
+    """Tells the wave, incident by incident, oldest first."""
 
     def __init__(self, *, personas: dict[str, User], coordinators: list[User]) -> None:
         # Fresh rows: the personas' memberships were cached before the review moved them.

@@ -566,6 +566,12 @@ class ParsedIndicator:
 MAX_JSON_DEPTH: Final = 64
 #: Longer patterns are refused before they are parsed; the longest URL we keep is 2,048.
 MAX_PATTERN_LENGTH: Final = 10_000
+#: Characters of patterns beyond the plain `[path = 'value']` form that one
+#: bundle may send through the full pattern grammar, which is slow: a bundle of
+#: many long OR patterns would otherwise hold a worker for half a minute.
+MAX_PARSED_PATTERN_CHARS: Final = 200_000
+#: Indicators one bundle may hold: what one save takes.
+MAX_VALUES: Final = 10_000
 #: Integers with more digits than this are refused before Python converts them.
 _MAX_INT_DIGITS: Final = 30
 
@@ -750,8 +756,9 @@ def _unescape(literal: str) -> str:
     return re.sub(r"\\(.)", r"\1", literal, flags=re.DOTALL)
 
 
-def _pattern_values(indicator_id: str, pattern: str) -> list[tuple[str, str]]:
-    """(kind, value) for each comparison of a pattern that only ORs equality tests."""
+def _pattern_values(indicator_id: str, pattern: str, budget: list[int]) -> list[tuple[str, str]]:
+    """(kind, value) for each comparison of a pattern that only ORs equality
+    tests. `budget` holds the characters the full grammar may still read."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         _refuse(
             _(
@@ -763,6 +770,15 @@ def _pattern_values(indicator_id: str, pattern: str) -> list[tuple[str, str]]:
     simple = _SIMPLE_PATTERN.fullmatch(pattern)
     if simple is not None:
         return [(_KIND_OF_PATTERN_PATH[simple.group(1)], _unescape(simple.group(2)))]
+    budget[0] -= len(pattern)
+    if budget[0] < 0:
+        _refuse(
+            _(
+                "The bundle's patterns are too complex to import at once (more than "
+                "%(max)s characters of patterns other than a single “=” test). Split it."
+            )
+            % {"max": f"{MAX_PARSED_PATTERN_CHARS:,}"}
+        )
     try:
         tree = create_pattern_object(pattern, version="2.1")
     except Exception as error:  # any parser failure on untrusted input means invalid
@@ -918,7 +934,8 @@ def parse_stix(
     _check_depth(text)
     objects = _objects(_load_json(text), max_objects)
     last_sighting = _sightings(objects)
-    parsed = []
+    parsed: list[ParsedIndicator] = []
+    budget = [MAX_PARSED_PATTERN_CHARS]
     for obj in _latest_versions(objects):
         indicator_id = obj["id"]
         if obj.get("revoked") is True:
@@ -940,7 +957,12 @@ def parse_stix(
         first_seen = _timestamp_of(obj["valid_from"], object_id=indicator_id, field="valid_from")
         tlp = _tlp_of(obj)
         name = _text_field(obj, "name")
-        for kind, value in _pattern_values(indicator_id, pattern):
+        for kind, value in _pattern_values(indicator_id, pattern, budget):
+            if len(parsed) >= MAX_VALUES:
+                _refuse(
+                    _("The bundle holds more than %(max)s indicators; split it.")
+                    % {"max": f"{MAX_VALUES:,}"}
+                )
             parsed.append(
                 ParsedIndicator(
                     kind=kind,

@@ -22,8 +22,9 @@ from ttc.incidents.models import IndicatorKind
 from ttc.lib import indicators as ioc
 
 #: The longest text one paste reads. Django refuses a request body over
-#: DATA_UPLOAD_MAX_MEMORY_SIZE before any form sees it, so this stays below it.
-PASTE_MAX_CHARS = 2_000_000
+#: DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) before any form sees it: the paste, and
+#: the review page that carries what it found back, both stay well below it.
+PASTE_MAX_CHARS = 1_000_000
 #: Inputs on the review page per indicator: selected, kind, value, label, comment.
 FIELDS_PER_ROW = 5
 #: The token, the formset's management fields and the carried lists.
@@ -167,6 +168,8 @@ class ReviewExtrasForm(forms.Form):
     save_more = forms.BooleanField(required=False)
     rejected = forms.CharField(required=False, widget=forms.HiddenInput)
     rejected_total = forms.CharField(required=False, widget=forms.HiddenInput)
+    #: One per review page: the same page sent twice saves once.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def clean_more(self) -> list[tuple[str, str]]:
         more = []

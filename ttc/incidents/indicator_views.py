@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -41,6 +40,7 @@ from ttc.incidents.indicator_forms import (
     review_capacity,
     review_formset,
 )
+from ttc.incidents.lookups import incident_for, worked_incident
 from ttc.incidents.models import Incident, Indicator, IndicatorKind, indicator_key
 from ttc.lib import indicators as ioc
 
@@ -59,25 +59,6 @@ LOOKUP_MAX_LENGTH = 2_048
 
 def _may_work_on(user: User | AnonymousUser, incident: Incident) -> bool:
     return user.is_authenticated and services.may_work_on(cast("User", user), incident)
-
-
-def _incident_for(request: HtmxHttpRequest, reference: str) -> Incident:
-    incident = get_object_or_404(
-        Incident.objects.select_related("organisation"), reference=reference
-    )
-    if not access.can_view(request.user, incident):
-        # Not 403: whether a confidential incident exists is itself confidential.
-        raise Http404
-    return incident
-
-
-def _incident_to_work_on(request: AuthenticatedHttpRequest, reference: str) -> Incident:
-    incident = _incident_for(request, reference)
-    if not services.may_work_on(request.user, incident):
-        raise PermissionDenied(
-            _("Only the response team, the reporting organisation and coordinators add indicators.")
-        )
-    return incident
 
 
 def _indicator_for(request: HtmxHttpRequest, uuid: UUID) -> Indicator:
@@ -198,6 +179,7 @@ def _review_page(
             "more": json.dumps(more),
             "rejected": json.dumps([[r["kind"], r["raw"], r["reason"]] for r in carried]),
             "rejected_total": len(rejected),
+            "submission_key": uuid4(),
         }
     )
     context = _review_context(
@@ -214,7 +196,7 @@ def _review_page(
 
 @login_required
 def indicators_paste(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    incident = _incident_to_work_on(request, reference)
+    incident = worked_incident(request, reference)
     form = PasteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         extraction = ioc.extract(form.cleaned_data["text"], limit=indicators.MAX_PER_SAVE)
@@ -224,15 +206,23 @@ def indicators_paste(request: AuthenticatedHttpRequest, reference: str) -> HttpR
     return render(request, "incidents/indicators/paste.html", {"incident": incident, "form": form})
 
 
+#: How long a review page's key is remembered: a double click comes within seconds.
+SAVED_KEY_SECONDS = 24 * 60 * 60
+
+
 @login_required
 @require_POST
 def indicators_save(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    incident = _incident_to_work_on(request, reference)
+    incident = worked_incident(request, reference)
     formset = review_formset(request.POST)
     extras = ReviewExtrasForm(request.POST)
     errors: list[str] = []
     if formset.is_valid() and extras.is_valid():
         items = formset.selected_items() + extras.more_items(incident.tlp)
+        key = extras.cleaned_data["submission_key"]
+        if key and not cache.add(f"incident-indicators-saved:{key}", True, SAVED_KEY_SECONDS):
+            messages.info(request, _("These indicators were saved already."))
+            return redirect(_incident_indicators_url(incident))
         try:
             saved = indicators.indicators_save(
                 incident=incident,
@@ -241,6 +231,8 @@ def indicators_save(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
                 source=Indicator.Source.PASTE,
             )
         except ValidationError as error:
+            if key:
+                cache.delete(f"incident-indicators-saved:{key}")  # corrected, it may come again
             errors = error.messages
         else:
             messages.success(request, _saved_message(saved))
@@ -272,7 +264,7 @@ def indicators_save(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
 
 @login_required
 def indicators_import(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    incident = _incident_to_work_on(request, reference)
+    incident = worked_incident(request, reference)
     posted = request.method == "POST"
     form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
     if posted and form.is_valid():
@@ -305,7 +297,7 @@ def _download(export: indicators.Export) -> HttpResponse:
 def incident_export(request: AuthenticatedHttpRequest, reference: str, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_FORMATS:
         raise Http404
-    incident = _incident_for(request, reference)
+    incident = incident_for(request, reference)
     export = indicators.incident_export(
         incident=incident,
         user=request.user,
@@ -383,6 +375,8 @@ def indicator_detail(request: HtmxHttpRequest, uuid: UUID) -> HttpResponse:
             "pk", "reference", "title", "tlp", "created_at"
         )
     )
+    shown_incidents = [*correlated, *([incident] if incident_visible else [])]
+    access.record_views(user, shown_incidents, surface="indicator")
     context = {
         "indicator": indicator,
         "incident": incident if incident_visible else None,
@@ -421,6 +415,8 @@ def indicator_action(request: AuthenticatedHttpRequest, uuid: UUID, action: str)
         indicators.indicator_relabel(
             indicator=indicator, actor=request.user, tlp=form.cleaned_data["tlp"]
         )
+    except PermissionDenied as refused:
+        messages.error(request, str(refused))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -436,24 +432,6 @@ def indicator_action(request: AuthenticatedHttpRequest, uuid: UUID, action: str)
 
 
 # -- the member feed ---------------------------------------------------------------------------
-
-
-class BadSince(ValueError):
-    pass
-
-
-def parse_since(raw: str) -> datetime | None:
-    """An ISO-8601 date or moment; a moment without a zone is read as UTC."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise BadSince(raw) from None
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=UTC)
-    return moment
 
 
 def _feed_context(request: HtmxHttpRequest, **extra: Any) -> dict[str, Any]:
@@ -487,16 +465,9 @@ def feed_download(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponse:
         )
         return render(request, "incidents/indicators/feed.html", context, status=403)
     try:
-        since = parse_since(request.GET.get("since", ""))
-    except BadSince:
-        context = _feed_context(
-            request,
-            error=_(
-                "“%(since)s” is not a date or time. Give it in ISO 8601, for example "
-                "2026-03-01 or 2026-03-01T08:00:00Z."
-            )
-            % {"since": request.GET.get("since", "")[:64]},
-        )
+        since = indicators.parse_since(request.GET.get("since", ""))
+    except ValidationError as error:
+        context = _feed_context(request, error=" ".join(error.messages))
         return render(request, "incidents/indicators/feed.html", context, status=400)
     after = request.GET.get("after", "")
     export = indicators.feed_export(

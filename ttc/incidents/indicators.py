@@ -7,9 +7,10 @@ label, and correlation counts only incidents (and indicators) the viewer may see
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ttc.core import access, audit
-from ttc.core.tlp import TLP
+from ttc.core.tlp import TLP, is_wider, most_restrictive
 from ttc.incidents import exchange
 from ttc.incidents.models import Incident, Indicator, IndicatorKind, indicator_key
 from ttc.incidents.services import may_work_on
@@ -46,7 +47,11 @@ class Item:
 
 @dataclass(frozen=True)
 class Saved:
+    #: New to the person saving. An indicator already on the incident under a
+    #: label they may not see counts here too, so that saving never tells them
+    #: it exists.
     created: int
+    #: Already on the incident, visible to them: one more sighting each.
     seen_again: int
 
 
@@ -109,6 +114,11 @@ def indicators_save(
     existing = {
         row.key: row for row in Indicator.objects.filter(incident=incident, key__in=list(by_key))
     }
+    visible = set(
+        visible_indicators(incident, actor)
+        .filter(pk__in=[row.pk for row in existing.values()])
+        .values_list("pk", flat=True)
+    )
     for row in existing.values():
         row.sightings += 1
         row.last_seen = max(row.last_seen, seen)
@@ -146,7 +156,8 @@ def indicators_save(
         summary=f"{incident.reference}: {len(new)} new, {len(existing)} seen again ({source})",
         data={"new": len(new), "seen_again": len(existing), "source": source},
     )
-    return Saved(created=len(new), seen_again=len(existing))
+    seen_again = sum(1 for row in existing.values() if row.pk in visible)
+    return Saved(created=len(by_key) - seen_again, seen_again=seen_again)
 
 
 def _name_recipients(incident: Incident, rows: Sequence[Indicator]) -> None:
@@ -196,6 +207,13 @@ def indicator_relabel(*, indicator: Indicator, actor: User, tlp: str) -> Indicat
         raise PermissionDenied(_("Only people working on the incident change labels."))
     if tlp not in TLP.values:
         raise ValidationError({"tlp": _("Choose a TLP label.")})
+    if is_wider(tlp, indicator.tlp) and not (
+        actor.is_coordinator or indicator.created_by_id == actor.pk
+    ):
+        # Sharing more widely is the source's decision, never the case's.
+        raise PermissionDenied(
+            _("Only whoever added the indicator, or a coordinator, shares it more widely.")
+        )
     before = indicator.tlp
     indicator.tlp = tlp
     indicator.updated_at = timezone.now()
@@ -254,6 +272,34 @@ def correlated_incidents(indicator: Indicator, user: User) -> QuerySet[Incident]
         incident_id=indicator.incident_id
     )
     return access.visible_to(Incident.objects.all(), user).filter(pk__in=rows.values("incident_id"))
+
+
+#: A time, then a time-zone offset whose `+` became a space in a query string.
+_SPACED_OFFSET = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
+def parse_since(raw: str | None) -> datetime | None:
+    """The feed's `since`: an ISO 8601 date or moment, UTC when it has no time
+    zone. A `+` left unencoded in a query string arrives as a space: it is read
+    as the `+` it was."""
+    if raw is None or not raw.strip():
+        return None
+    text = _SPACED_OFFSET.sub(r"\1+\2", raw.strip()[:64])
+    try:
+        moment = datetime.fromisoformat(text)
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValidationError(
+            {
+                "since": _(
+                    "“%(since)s” is not a date or time. Give it in ISO 8601, for example "
+                    "2026-03-01 or 2026-03-01T08:00:00Z."
+                )
+                % {"since": raw[:64]}
+            }
+        ) from None
 
 
 def feed(
@@ -406,8 +452,15 @@ def stix_import(*, incident: Incident, actor: User, data: bytes | str) -> Saved:
         raise ValidationError(str(refused), code="refused") from refused
     if not parsed:
         raise ValidationError(_("The bundle holds no indicators."), code="empty")
+    # A bundle's marking may narrow an indicator, never share it wider than
+    # the incident: widening is for whoever added it, afterwards.
     items = [
-        Item(kind=row.kind, value=row.value, tlp=row.tlp or incident.tlp, comment=row.name[:500])
+        Item(
+            kind=row.kind,
+            value=row.value,
+            tlp=most_restrictive(row.tlp or incident.tlp, incident.tlp),
+            comment=row.name[:500],
+        )
         for row in parsed
     ]
     return indicators_save(

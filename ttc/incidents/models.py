@@ -207,7 +207,9 @@ class Incident(Labelled):
         permissions = [("view_research", _("May see the incident research view"))]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.title}"
+        # The reference only: audit summaries and a person's data export repeat
+        # it after their access to the title may have ended.
+        return self.reference
 
     def get_absolute_url(self) -> str:
         return reverse("incident_detail", args=[self.reference])
@@ -534,7 +536,8 @@ class Indicator(Labelled):
         indexes = [models.Index(fields=["tlp", "updated_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.value}"
+        # Not the value: see Incident.__str__.
+        return f"{self.kind} indicator {self.uuid}"
 
     def get_absolute_url(self) -> str:
         return reverse("indicator_detail", args=[self.uuid])

@@ -572,11 +572,11 @@ def suppress_row(cells: Sequence[int]) -> list[str] | None:
     Counts of 1 to 4 become "< 5". Where subtraction from the total would give
     one of them back, the smallest other counts are withheld ("x") until it
     cannot; None when no choice of cells protects them (the week is then
-    withheld whole). A week whose total is itself small shows every count
-    above zero as "< 5": its total is never known."""
+    withheld whole). A week whose total is itself small is withheld whole too:
+    how many cells are above zero would bound, and could pin, each count."""
     total = sum(cells)
     if total < SMALL_CELL:
-        return [SMALL_MARK if count else "0" for count in cells]
+        return None if total else ["0"] * len(cells)
     hidden = {i for i, count in enumerate(cells) if 0 < count < SMALL_CELL}
     while hidden and _pinned([cells[i] for i in hidden]):
         others = [i for i, count in enumerate(cells) if count and i not in hidden]

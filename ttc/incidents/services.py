@@ -6,6 +6,7 @@ Indicators live in `ttc.incidents.indicators`, exchange formats in
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -239,16 +240,15 @@ def validate_report(data: ReportData, *, now: datetime | None = None) -> None:
     _text(data.affected_systems, field="affected_systems", limit=5_000, required=False)
 
 
-def _next_reference(year: int) -> str:
-    prefix = f"TTC-{year}-"
-    last = (
-        Incident.objects.filter(reference__startswith=prefix)
-        .order_by("-reference")
-        .values_list("reference", flat=True)
-        .first()
-    )
-    number = int(last.removeprefix(prefix)) + 1 if last else 1
-    return f"{prefix}{number:04d}"
+#: Letters and digits that cannot be mistaken for each other on the phone.
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _new_reference(year: int) -> str:
+    """A reference such as TTC-2026-K7QX4. Random, not counted: a count would
+    tell anyone who sees two references how many incidents lie between them."""
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(5))
+    return f"TTC-{year}-{code}"
 
 
 def incident_report(
@@ -275,8 +275,8 @@ def incident_report(
         try:
             return _create_incident(author, organisation, umbrella, data, key)
         except IntegrityError:
-            # Two reports took the same reference, or the same form came twice at
-            # once: look again.
+            # A reference drawn twice, or the same form sent twice at once:
+            # look again.
             continue
     raise ValidationError(_("The incident could not be saved; please send the form again."))
 
@@ -291,7 +291,7 @@ def _create_incident(
 ) -> Incident:
     now = timezone.now()
     incident = Incident.objects.create(
-        reference=_next_reference(now.year),
+        reference=_new_reference(now.year),
         title=data.title.strip(),
         description=data.description.strip(),
         detected_at=data.detected_at,
@@ -428,11 +428,18 @@ def responder_invite(
     problem = responder_problem(person)
     if problem:
         raise ValidationError(problem, code="not_eligible")
+    organisation = _member_organisation(person)
+    if organisation.pk in _conflicted_members(incident):
+        raise ValidationError(
+            _("%(member)s declared a conflict of interest with the affected organisation.")
+            % {"member": organisation.name},
+            code="conflict_of_interest",
+        )
     place, created = Responder.objects.get_or_create(
         incident=incident,
         person=person,
         defaults={
-            "organisation": _member_organisation(person),
+            "organisation": organisation,
             "invited_by": actor,
             "score": score,
         },
@@ -469,6 +476,12 @@ def responder_invite(
     return place
 
 
+def _conflicted_members(incident: Incident) -> set[int]:
+    from ttc.helprequests.matching import all_conflicts
+
+    return set().union(*all_conflicts(party_ids=incident.party_ids).values())
+
+
 def place_url(place: Responder) -> str:
     from django.urls import reverse
 
@@ -499,7 +512,7 @@ def responder_answer(*, place: Responder, actor: User, accept: bool, reason: str
         _timeline(
             incident,
             _("%(name)s (%(organisation)s) joined the response team.")
-            % {"name": actor.display_name, "organisation": place.organisation.name},
+            % {"name": actor.public_name, "organisation": place.organisation.name},
             actor=actor,
         )
     else:
@@ -536,7 +549,7 @@ def responder_remove(*, place: Responder, actor: User) -> Responder:
     place.save(update_fields=["status", "answered_at"])
     _timeline(
         place.incident,
-        _("%(name)s left the response team.") % {"name": place.person.display_name},
+        _("%(name)s left the response team.") % {"name": place.person.public_name},
         actor=actor,
     )
     audit.record(
@@ -923,14 +936,11 @@ def responder_candidates(incident: Incident, *, limit: int = 10) -> list[Candida
     if not experts:
         return []
     pool = matching.Pool(experts, helprequest_matching.fairness_settings())
-    conflicts = helprequest_matching.all_conflicts(party_ids=incident.party_ids)
     need = matching.Need(
         key=incident.pk,
         skills=skills,
         effort_hours=float(EFFORT_HOURS[incident.severity]),
-        excluded_companies=frozenset().union(
-            *(conflicts.get(pk, set()) for pk in incident.party_ids)
-        ),
+        excluded_companies=frozenset(_conflicted_members(incident)),
     )
     ranked = pool.rank(need, limit=limit)
     people = User.objects.in_bulk(

@@ -35,6 +35,7 @@ from ttc.incidents.forms import (
     TaskStatusForm,
     TimelineForm,
 )
+from ttc.incidents.lookups import incident_for, worked_incident
 from ttc.incidents.models import (
     TRANSITIONS,
     Category,
@@ -46,26 +47,6 @@ from ttc.incidents.models import (
     Status,
     Task,
 )
-
-
-def _incident_for(request: HtmxHttpRequest, reference: str) -> Incident:
-    incident = get_object_or_404(
-        Incident.objects.select_related("organisation", "reported_via", "created_by"),
-        reference=reference,
-    )
-    if not access.can_view(request.user, incident):
-        # Not 403: whether a confidential incident exists is itself confidential.
-        raise Http404
-    return incident
-
-
-def _worked_incident(request: AuthenticatedHttpRequest, reference: str) -> Incident:
-    incident = _incident_for(request, reference)
-    if not services.may_work_on(request.user, incident):
-        raise PermissionDenied(
-            _("Only the response team, the reporting organisation and coordinators work here.")
-        )
-    return incident
 
 
 def incident_list(request: HtmxHttpRequest) -> HttpResponse:
@@ -189,7 +170,7 @@ def _case_people(incident: Incident) -> Any:
 
 
 def incident_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
-    incident = _incident_for(request, reference)
+    incident = incident_for(request, reference)
     user = request.user
     access.record_views(user, [incident], surface="detail")
     works = services.may_work_on(user, incident)  # type: ignore[arg-type]
@@ -226,7 +207,7 @@ def incident_detail(request: HtmxHttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def incident_status(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    incident = _incident_for(request, reference)
+    incident = incident_for(request, reference)
     form = StatusForm(request.POST)
     if form.is_valid():
         try:
@@ -250,7 +231,8 @@ def incident_team(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     """Coordinators assemble the response team from the ranked candidates."""
     from ttc.accounts.models import User
 
-    incident = _incident_for(request, reference)
+    incident = incident_for(request, reference)
+    access.record_views(request.user, [incident], surface="team")
     if request.method == "POST":
         person = get_object_or_404(User, pk=request.POST.get("person", "0") or 0)
         score = request.POST.get("score")
@@ -281,7 +263,7 @@ def incident_team(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
 @login_required
 @require_POST
 def responder_remove(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
-    incident = _incident_for(request, reference)
+    incident = incident_for(request, reference)
     place = get_object_or_404(Responder, pk=pk, incident=incident)
     try:
         services.responder_remove(place=place, actor=request.user)
@@ -334,7 +316,7 @@ def invitation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def timeline_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    incident = _worked_incident(request, reference)
+    incident = worked_incident(request, reference)
     form = TimelineForm(request.POST)
     if form.is_valid():
         try:
@@ -362,7 +344,7 @@ def _case_form_page(
 @login_required
 @require_POST
 def task_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    incident = _worked_incident(request, reference)
+    incident = worked_incident(request, reference)
     form = TaskForm(request.POST, people=_case_people(incident))
     if form.is_valid():
         try:
@@ -379,7 +361,7 @@ def task_create(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
 @require_POST
 def task_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("incident"), pk=pk)
-    incident = _worked_incident(request, task.incident.reference)
+    incident = worked_incident(request, task.incident.reference)
     form = TaskStatusForm(request.POST)
     if form.is_valid():
         services.task_update(task=task, actor=request.user, status=form.cleaned_data["status"])
@@ -391,7 +373,7 @@ def task_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def note_new(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    incident = _worked_incident(request, reference)
+    incident = worked_incident(request, reference)
     form = NoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -412,7 +394,7 @@ def note_new(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
 @login_required
 def note_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(Note.objects.select_related("incident", "updated_by"), pk=pk)
-    incident = _worked_incident(request, note.incident.reference)
+    incident = worked_incident(request, note.incident.reference)
     conflict = None
     if request.method == "POST":
         form = NoteForm(request.POST)
@@ -456,7 +438,7 @@ def note_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    incident = _worked_incident(request, reference)
+    incident = worked_incident(request, reference)
     form = ReportFieldsForm(
         request.POST or None,
         initial={
@@ -489,7 +471,7 @@ def _stage(stage: str) -> Stage:
 @login_required
 def stage_report(request: AuthenticatedHttpRequest, reference: str, stage: str) -> HttpResponse:
     """A stage's report as a printable page, or as Markdown (?format=md)."""
-    incident = _worked_incident(request, reference)
+    incident = worked_incident(request, reference)
     chosen = _stage(stage)
     access.record_views(request.user, [incident], surface=f"report.{chosen.value}")
     context = {
@@ -516,7 +498,7 @@ def stage_report(request: AuthenticatedHttpRequest, reference: str, stage: str) 
 @login_required
 @require_POST
 def stage_sent(request: AuthenticatedHttpRequest, reference: str, stage: str) -> HttpResponse:
-    incident = _worked_incident(request, reference)
+    incident = worked_incident(request, reference)
     try:
         services.stage_mark_sent(incident=incident, actor=request.user, stage=_stage(stage))
     except ValidationError as error:
