@@ -32,7 +32,7 @@ INCIDENT_LABELS = [
         _("TLP:AMBER: as above, plus the clients your organisation has declared"),
     ),
     (TLP.RED, _("TLP:RED: only you, the response team and coordinators")),
-    (TLP.GREEN, _("TLP:GREEN: every vetted member may read it")),
+    (TLP.GREEN, _("TLP:GREEN: every vetted member may read the incident")),
     (TLP.CLEAR, _("TLP:CLEAR: public")),
 ]
 

@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ttc.core.models import Labelled
 from ttc.lib.markdown import render
@@ -343,10 +344,10 @@ class Responder(models.Model):
     """A member's expert asked onto an incident's response team."""
 
     class Status(models.TextChoices):
-        INVITED = "invited", _("Invited")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
-        LEFT = "left", _("Left the team")
+        INVITED = "invited", pgettext_lazy("responder", "Invited")
+        ACCEPTED = "accepted", pgettext_lazy("responder", "Accepted")
+        DECLINED = "declined", pgettext_lazy("responder", "Declined")
+        LEFT = "left", pgettext_lazy("responder", "Left the team")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="responders")
     person = models.ForeignKey(
