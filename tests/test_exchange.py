@@ -10,12 +10,14 @@ import csv
 import io
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import stix2
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymisp import MISPEvent
@@ -74,6 +76,13 @@ def incident_record(**changes: Any) -> IncidentRecord:
         organisation_id=17,
     )
     return replace(record, **changes)
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The refusals are asserted in English, whatever language an earlier test left on."""
+    with translation.override("en"):
+        yield
 
 
 def indicator_records() -> list[IndicatorRecord]:

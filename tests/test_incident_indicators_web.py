@@ -713,7 +713,7 @@ class TestFeed:
         assert "“last tuesday” is not a date or time." in response.content.decode()
 
     def test_people_who_are_not_vetted_get_403(self, client_for):
-        applicant = make_user("nieuw@aanvrager.test")
+        applicant = make_user("nieuw@aanvrager.test", preferred_language="en")
         pending = make_organisation("Nog Niet B.V.", OrganisationKind.MEMBER_COMPANY, vetted=False)
         Membership.objects.create(user=applicant, organisation=pending, role="admin")
         client = client_for("anonymous")

@@ -1003,7 +1003,7 @@ def test_the_feed_refuses_bad_input_and_the_unvetted(personas, labelled, client_
     loner = make_user("loner@example.test", full_name="Lone Ranger")
     problem(Client().get(f"{API}/feed/csv", **bearer(token_for(loner, scope="read"))), 403)
     pending = make_organisation("Nog Niet B.V.", OrganisationKind.MEMBER_COMPANY, vetted=False)
-    applicant = make_user("new@nognniet.test", full_name="Nina Nieuw")
+    applicant = make_user("new@nognniet.test", full_name="Nina Nieuw", preferred_language="en")
     Membership.objects.create(user=applicant, organisation=pending, role="admin")
     client = Client()
     client.force_login(applicant)
