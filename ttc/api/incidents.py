@@ -14,7 +14,6 @@ coordinators, who assemble the team and need to reach people.
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -1209,19 +1208,6 @@ def _readable_incident_ids(user: AnyUser, rows: list[Indicator]) -> set[int]:
     )
 
 
-def _value_filter(text: str) -> Q:
-    """A value matches its own indicator exactly (defanged or not, in any
-    spelling that normalises the same), and any indicator containing it: the
-    same lookup as the indicator pages."""
-    condition = Q(value__icontains=ioc.refang(text).strip())
-    kind = ioc.detect_kind(text)
-    if kind is not None:
-        with contextlib.suppress(ioc.InvalidIndicator):
-            value = ioc.normalise(kind, text)
-            condition |= Q(key=indicator_key(str(kind), value)) | Q(value__icontains=value)
-    return condition
-
-
 @router.get(
     "/incidents/{reference}/indicators",
     response={200: IncidentIndicatorPage, **PUBLIC_READ},
@@ -1241,7 +1227,7 @@ def incident_indicators(
         "incident"
     )
     if query.q.strip():
-        rows = rows.filter(_value_filter(query.q.strip()))
+        rows = rows.filter(indicators.matching(query.q.strip()))
     if query.kind is not None:
         rows = rows.filter(kind=query.kind)
     start = (query.page - 1) * query.limit
@@ -1423,7 +1409,7 @@ def indicator_lookup(request: PublicRequest, query: Query[IndicatorQuery]) -> di
     user = request.auth
     rows = access.visible_to(Indicator.objects.select_related("incident"), user)
     if query.q.strip():
-        rows = rows.filter(_value_filter(query.q.strip()))
+        rows = rows.filter(indicators.matching(query.q.strip()))
     if query.kind is not None:
         rows = rows.filter(kind=query.kind)
     start = (query.page - 1) * query.limit

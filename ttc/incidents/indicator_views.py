@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -41,12 +40,11 @@ from ttc.incidents.indicator_forms import (
     review_formset,
 )
 from ttc.incidents.lookups import incident_for, worked_incident
-from ttc.incidents.models import Incident, Indicator, IndicatorKind, indicator_key
+from ttc.incidents.models import Incident, Indicator, IndicatorKind
 from ttc.lib import indicators as ioc
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-    from django.db.models import QuerySet
 
     from ttc.accounts.models import User
 
@@ -309,22 +307,6 @@ def incident_export(request: AuthenticatedHttpRequest, reference: str, fmt: str)
 # -- lookup ------------------------------------------------------------------------------------
 
 
-def _lookup_condition(query: str) -> Q:
-    """A pasted value matches its own indicator exactly (defanged or not, in any
-    spelling that normalises the same), and any indicator containing it."""
-    refanged = ioc.refang(query).strip()
-    condition = Q(value__icontains=refanged)
-    kind = ioc.detect_kind(query)
-    if kind is not None:
-        try:
-            value = ioc.normalise(kind, query)
-        except ioc.InvalidIndicator:
-            pass
-        else:
-            condition |= Q(key=indicator_key(str(kind), value)) | Q(value__icontains=value)
-    return condition
-
-
 @dataclass(frozen=True)
 class LookupRow:
     indicator: Indicator
@@ -342,9 +324,7 @@ def indicator_list(request: HtmxHttpRequest) -> HttpResponse:
     rows: list[LookupRow] = []
     page = None
     if query:
-        matches: QuerySet[Indicator] = access.visible_to(
-            Indicator.objects.filter(_lookup_condition(query)), request.user
-        ).order_by("-last_seen", "-pk")
+        matches = indicators.lookup(query, request.user)
         page = paginate(request, matches)
         found = list(page.object_list)
         incidents = {

@@ -7,6 +7,7 @@ label, and correlation counts only incidents (and indicators) the viewer may see
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from ttc.incidents.services import may_work_on
 from ttc.lib import indicators as ioc
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.sql.compiler import SQLCompiler
 
@@ -245,6 +247,26 @@ def indicator_delete(*, indicator: Indicator, actor: User) -> None:
 
 
 # -- reading -----------------------------------------------------------------------------------
+
+
+def matching(text: str) -> Q:
+    """Indicators matching a pasted value: its own indicator exactly (defanged
+    or not, in any spelling that normalises the same), and any indicator
+    containing it."""
+    condition = Q(value__icontains=ioc.refang(text).strip())
+    kind = ioc.detect_kind(text)
+    if kind is not None:
+        with contextlib.suppress(ioc.InvalidIndicator):
+            value = ioc.normalise(kind, text)
+            condition |= Q(key=indicator_key(str(kind), value)) | Q(value__icontains=value)
+    return condition
+
+
+def lookup(text: str, user: User | AnonymousUser) -> QuerySet[Indicator]:
+    """The indicators the person may see matching a pasted value, latest seen first."""
+    return access.visible_to(Indicator.objects.filter(matching(text)), user).order_by(
+        "-last_seen", "-pk"
+    )
 
 
 def visible_indicators(incident: Incident, user: User) -> QuerySet[Indicator]:
