@@ -535,3 +535,14 @@ def test_a_member_with_a_conflict_of_interest_is_not_invited(personas):
         services.responder_invite(
             incident=incident, actor=personas.coordinator, person=personas.expert
         )
+
+
+@pytest.mark.parametrize("data", [{}, {"person": "abc"}, {"person": "99999"}, {"score": "x"}])
+def test_a_damaged_invitation_form_says_so_and_changes_nothing(personas, client_for, data):
+    incident = report(personas)
+    response = client_for("coordinator").post(
+        reverse("incident_team", args=[incident.reference]), data, follow=True
+    )
+    assert response.status_code == 200
+    assert "Choose a person from the list." in response.content.decode()
+    assert not Responder.objects.exists()

@@ -209,5 +209,20 @@ class ReportFieldsForm(forms.Form):
     )
 
 
+class InviteForm(forms.Form):
+    """A candidate chosen on the team page, with the score they were ranked by."""
+
+    person: forms.ModelChoiceField[Any] = forms.ModelChoiceField(queryset=None)
+    score = forms.FloatField(required=False, min_value=0, max_value=10)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from ttc.accounts.models import User
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = User.objects.filter(is_active=True, deleted_at__isnull=True)
+
+
 class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), max_length=500, required=False)

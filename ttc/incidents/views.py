@@ -27,6 +27,7 @@ from ttc.core.pagination import paginate
 from ttc.incidents import indicator_views, indicators, research, services
 from ttc.incidents.forms import (
     DeclineForm,
+    InviteForm,
     NoteForm,
     ReportFieldsForm,
     ReportForm,
@@ -120,9 +121,7 @@ def incident_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 data=form.report_data(),
                 submission_key=form.cleaned_data["submission_key"],
             )
-        except (ValidationError, PermissionDenied) as error:
-            if isinstance(error, PermissionDenied):
-                raise
+        except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(
@@ -229,19 +228,20 @@ def incident_status(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
 @coordinator_required
 def incident_team(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Coordinators assemble the response team from the ranked candidates."""
-    from ttc.accounts.models import User
-
     incident = incident_for(request, reference)
     access.record_views(request.user, [incident], surface="team")
     if request.method == "POST":
-        person = get_object_or_404(User, pk=request.POST.get("person", "0") or 0)
-        score = request.POST.get("score")
+        form = InviteForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a person from the list."))
+            return redirect("incident_team", reference=incident.reference)
+        person = form.cleaned_data["person"]
         try:
             services.responder_invite(
                 incident=incident,
                 actor=request.user,
                 person=person,
-                score=float(score) if score else None,
+                score=form.cleaned_data["score"],
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
